@@ -1,0 +1,59 @@
+package io.bloomj.api;
+
+import io.bloomj.InvalidInputException;
+import io.bloomj.compute.Backend;
+import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.model.BloomWeights;
+import io.bloomj.model.Checkpoint;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Entry point of the library.
+ *
+ * <pre>{@code
+ * try (BloomModel model = Bloom.load(Path.of("/models/bloomz-3b-dpo-chat"), LoadOptions.defaults())) {
+ *     GenerationResult r = model.generate(new int[] {1, 5, 9}, 32);
+ *     System.out.println(Arrays.toString(r.tokens()) + " " + r.finishReason());
+ * }
+ * }</pre>
+ */
+public final class Bloom {
+    /** Backend names accepted by {@link LoadOptions#backend()}. */
+    public static final List<String> BACKENDS = List.of("cpu");
+
+    private Bloom() {}
+
+    /**
+     * Opens a Hugging Face BLOOM checkpoint folder (config.json and safetensors weights), checks
+     * every tensor against the config, and prepares the backend.
+     *
+     * @throws io.bloomj.CheckpointException when the folder, config or weights are unusable
+     */
+    public static BloomModel load(Path dir, LoadOptions options) {
+        Backend backend = backend(options);
+        Checkpoint checkpoint = null;
+        try {
+            checkpoint = Checkpoint.open(dir);
+            BloomWeights weights = BloomWeights.from(checkpoint);
+            return new BloomModel(checkpoint, weights, backend, options);
+        } catch (RuntimeException e) {
+            if (checkpoint != null) checkpoint.close();
+            backend.close();
+            throw e;
+        }
+    }
+
+    public static BloomModel load(Path dir) {
+        return load(dir, LoadOptions.defaults());
+    }
+
+    private static Backend backend(LoadOptions options) {
+        return switch (options.backend()) {
+            case "cpu" -> new CpuBackend(options.threads());
+            default -> throw new InvalidInputException("unknown backend '" + options.backend()
+                    + "'; available: " + String.join(", ", BACKENDS));
+        };
+    }
+}

@@ -1,0 +1,28 @@
+package io.bloomj.compute;
+
+/**
+ * A place where graphs run (the CPU, an OpenCL device, a CUDA device). A backend owns what is
+ * shared by every plan on it (threads, device context, resident weights); {@link #plan} allocates
+ * what belongs to one sequence (activations and KV cache).
+ */
+public interface Backend extends AutoCloseable {
+    /** Short name used on the command line: {@code cpu}, {@code opencl}, {@code cuda}. */
+    String name();
+
+    /** Human-readable description of the device (for benchmark reports). */
+    String description();
+
+    /** Whether this backend can execute the op as given (dtype, shapes). */
+    boolean supports(Op op);
+
+    /**
+     * Prepares {@code graph} for repeated execution: checks every op is supported, allocates its
+     * buffers, makes the weights available to the device.
+     *
+     * @throws UnsupportedOperationException naming the first op this backend cannot run
+     */
+    ExecutionPlan plan(Graph graph);
+
+    @Override
+    void close();
+}

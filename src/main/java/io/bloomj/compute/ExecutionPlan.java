@@ -1,0 +1,19 @@
+package io.bloomj.compute;
+
+/**
+ * A graph made ready on one backend: buffers allocated, weights resident. Replayed once per step.
+ * Not thread-safe: one plan serves one sequence at a time.
+ */
+public interface ExecutionPlan extends AutoCloseable {
+    /** Runs every op of the graph for this step. */
+    void execute(Step step);
+
+    /** Copies the first {@code rows} rows of a graph buffer into {@code dst} (at least {@code rows * cols} long). */
+    void read(Buffer buffer, int rows, float[] dst);
+
+    /** Copies {@code rows} rows from {@code src} into the start of a graph buffer (tests and state restore). */
+    void write(Buffer buffer, int rows, float[] src);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,51 @@
+package io.bloomj.compute;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A model as an ordered list of ops over named buffers, built once and replayed every step (the
+ * "task graph": what runs and what it touches). How it runs is a backend's {@link ExecutionPlan}.
+ *
+ * @param ops      in execution order
+ * @param maxRows  largest {@link Step#rows()} a step may have (the activation buffers' capacity)
+ * @param logits   the buffer {@link Op.LmHead} writes, read back by the engine
+ * @param state    buffers that persist from one step to the next (the KV cache); all others are scratch
+ */
+public record Graph(List<Op> ops, int maxRows, Buffer logits, Set<Buffer> state) {
+    public Graph {
+        ops = List.copyOf(ops);
+        state = Collections.unmodifiableSet(new LinkedHashSet<>(state));
+    }
+
+    /** Every buffer the ops touch, in first-use order. */
+    public List<Buffer> buffers() {
+        Set<Buffer> all = new LinkedHashSet<>();
+        for (Op op : ops) {
+            all.addAll(op.inputs());
+            all.addAll(op.outputs());
+        }
+        return new ArrayList<>(all);
+    }
+
+    /** Every weight the ops read, in first-use order, each once. */
+    public List<Weight> weights() {
+        Set<Weight> all = new LinkedHashSet<>();
+        for (Op op : ops) {
+            switch (op) {
+                case Op.Embedding e -> all.add(e.table());
+                case Op.LayerNorm n -> { all.add(n.gamma()); all.add(n.beta()); }
+                case Op.MatMul m -> { all.add(m.weight()); if (m.bias() != null) all.add(m.bias()); }
+                case Op.LmHead h -> all.add(h.table());
+                case Op.Gelu g -> { }
+                case Op.Add a -> { }
+                case Op.KvStore k -> { }
+                case Op.AlibiAttention a -> { }
+            }
+        }
+        return new ArrayList<>(all);
+    }
+}

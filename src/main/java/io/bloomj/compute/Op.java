@@ -1,0 +1,98 @@
+package io.bloomj.compute;
+
+import java.util.List;
+
+/**
+ * The op vocabulary: everything a backend must know how to run. An op is data; building a graph of
+ * ops computes nothing. Every op works on the {@link Step#rows() rows} of the current step unless
+ * it says otherwise. Weights are matrices {@code [out, in]} as in {@code torch.nn.Linear}.
+ */
+public sealed interface Op {
+    /** Buffers this op reads. */
+    List<Buffer> inputs();
+
+    /** Buffers this op writes. */
+    List<Buffer> outputs();
+
+    /** Short kernel-family name, shared by all backends, profiles and kernel files. */
+    String kind();
+
+    /** {@code out[r] = table[tokens[r]]}, widened to fp32. */
+    record Embedding(Weight table, Buffer out) implements Op {
+        public List<Buffer> inputs() { return List.of(); }
+        public List<Buffer> outputs() { return List.of(out); }
+        public String kind() { return "embedding"; }
+    }
+
+    /** {@code out[r] = (in[r] - mean) / sqrt(var + eps) * gamma + beta}, biased variance, per row. */
+    record LayerNorm(Buffer in, Weight gamma, Weight beta, float eps, Buffer out) implements Op {
+        public List<Buffer> inputs() { return List.of(in); }
+        public List<Buffer> outputs() { return List.of(out); }
+        public String kind() { return "layer_norm"; }
+    }
+
+    /** {@code out[r] = weight . in[r] + bias} ({@code bias} may be null): GEMV for one row, GEMM for many. */
+    record MatMul(Buffer in, Weight weight, Weight bias, Buffer out) implements Op {
+        public List<Buffer> inputs() { return List.of(in); }
+        public List<Buffer> outputs() { return List.of(out); }
+        public String kind() { return "matmul"; }
+    }
+
+    /** {@code out = x * 0.5 * (1 + tanh(0.79788456 * x * (1 + 0.044715 * x^2)))}, elementwise (BLOOM's tanh GELU). */
+    record Gelu(Buffer in, Buffer out) implements Op {
+        public List<Buffer> inputs() { return List.of(in); }
+        public List<Buffer> outputs() { return List.of(out); }
+        public String kind() { return "gelu"; }
+    }
+
+    /** {@code out = a + b}, elementwise (residual connections). */
+    record Add(Buffer a, Buffer b, Buffer out) implements Op {
+        public List<Buffer> inputs() { return List.of(a, b); }
+        public List<Buffer> outputs() { return List.of(out); }
+        public String kind() { return "add"; }
+    }
+
+    /**
+     * Splits fused QKV rows laid out per head as {@code [heads, 3, headDim]}: queries go to
+     * {@code q [rows, heads*headDim]}, keys and values to the caches {@code [heads, capacity, headDim]}
+     * at positions {@code position + r}.
+     */
+    record KvStore(Buffer qkv, int heads, int headDim, Buffer q, Buffer kCache, Buffer vCache) implements Op {
+        public List<Buffer> inputs() { return List.of(qkv); }
+        public List<Buffer> outputs() { return List.of(q, kCache, vCache); }
+        public String kind() { return "kv_store"; }
+    }
+
+    /**
+     * Causal attention with ALiBi: for head {@code h} and query row {@code r} at position
+     * {@code p = position + r}, {@code score[j] = scale * q.k[j] + slopes[h] * j} for {@code j <= p},
+     * fp32 softmax, {@code out = sum softmax[j] v[j]}. Heads are concatenated in {@code out}.
+     */
+    record AlibiAttention(Buffer q, Buffer kCache, Buffer vCache, int heads, int headDim, float[] slopes,
+                          float scale, Buffer out) implements Op {
+        public AlibiAttention {
+            if (slopes.length != heads) throw new IllegalArgumentException(slopes.length + " slopes for " + heads + " heads");
+            slopes = slopes.clone();
+        }
+
+        @Override
+        public float[] slopes() {
+            return slopes.clone();
+        }
+
+        public List<Buffer> inputs() { return List.of(q, kCache, vCache); }
+        public List<Buffer> outputs() { return List.of(out); }
+        public String kind() { return "alibi_attention"; }
+    }
+
+    /**
+     * Logits of the step's last {@link Step#logitRows()} rows: {@code logits[i] = table . in[rows - logitRows + i]}.
+     * Separate from {@link MatMul} because it touches only the rows that need logits and because
+     * device backends fuse it with argmax / sampling.
+     */
+    record LmHead(Buffer in, Weight table, Buffer logits) implements Op {
+        public List<Buffer> inputs() { return List.of(in); }
+        public List<Buffer> outputs() { return List.of(logits); }
+        public String kind() { return "lm_head"; }
+    }
+}

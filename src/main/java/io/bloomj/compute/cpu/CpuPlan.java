@@ -1,0 +1,180 @@
+package io.bloomj.compute.cpu;
+
+import io.bloomj.compute.Buffer;
+import io.bloomj.compute.ExecutionPlan;
+import io.bloomj.compute.Graph;
+import io.bloomj.compute.Op;
+import io.bloomj.compute.Step;
+import io.bloomj.compute.Weight;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph bound to fp32 arrays: each op becomes a task closed over its arrays once, so a step is a
+ * plain loop over tasks with no lookups.
+ */
+final class CpuPlan implements ExecutionPlan {
+    /** Elementwise loops shorter than this stay on one thread (dispatch costs more than it saves). */
+    private static final int ELEMENTWISE_GRAIN = 1 << 14;
+
+    private interface Task {
+        void run(Step step);
+    }
+
+    private final CpuBackend backend;
+    private final ThreadTeam team;
+    private final Map<Buffer, float[]> arrays = new HashMap<>();
+    private final List<Task> tasks = new ArrayList<>();
+    private final float[][] scratch;
+
+    CpuPlan(CpuBackend backend, Graph graph) {
+        this.backend = backend;
+        this.team = backend.team();
+        int scratchFloats = 0;
+        for (Buffer b : graph.buffers()) {
+            if (b.elements() > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("buffer " + b + " exceeds the CPU backend's 2^31 elements per buffer");
+            }
+            arrays.put(b, new float[(int) b.elements()]);
+        }
+        for (Op op : graph.ops()) {
+            scratchFloats = Math.max(scratchFloats, scratchNeed(op));
+            tasks.add(compile(op));
+        }
+        scratch = new float[team.size()][scratchFloats];
+    }
+
+    private static int scratchNeed(Op op) {
+        return switch (op) {
+            case Op.MatMul m -> MatMulKernel.scratchFloats(m.weight().cols());
+            case Op.LmHead h -> MatMulKernel.scratchFloats(h.table().cols());
+            case Op.AlibiAttention a -> a.kCache().rows() / a.heads();
+            default -> 0;
+        };
+    }
+
+    private Task compile(Op op) {
+        return switch (op) {
+            case Op.Embedding e -> embedding(e);
+            case Op.LayerNorm n -> layerNorm(n);
+            case Op.MatMul m -> matMul(m.weight(), backend.vector(m.bias()), array(m.in()), array(m.out()), m.out().cols(), false);
+            case Op.LmHead h -> matMul(h.table(), null, array(h.in()), array(h.logits()), h.logits().cols(), true);
+            case Op.Gelu g -> elementwise(g.in().cols(), (s, e) -> GeluKernel.range(array(g.in()), array(g.out()), s, e));
+            case Op.Add a -> elementwise(a.out().cols(), (s, e) -> AddKernel.range(array(a.a()), array(a.b()), array(a.out()), s, e));
+            case Op.KvStore k -> kvStore(k);
+            case Op.AlibiAttention a -> attention(a);
+        };
+    }
+
+    private float[] array(Buffer b) {
+        return arrays.get(b);
+    }
+
+    private Task embedding(Op.Embedding e) {
+        Weight table = e.table();
+        float[] out = array(e.out());
+        int cols = table.cols();
+        int vocab = table.rows();
+        long rowBytes = (long) cols * table.dtype().bytes();
+        return step -> {
+            int[] tokens = step.tokens();
+            for (int r = 0; r < tokens.length; r++) {
+                int t = tokens[r];
+                if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside [0, " + vocab + ")");
+                MatMulKernel.widen(table.dtype(), table.data(), t * rowBytes, cols, out, r * cols);
+            }
+        };
+    }
+
+    private Task layerNorm(Op.LayerNorm n) {
+        float[] in = array(n.in()), out = array(n.out());
+        float[] gamma = backend.vector(n.gamma()), beta = backend.vector(n.beta());
+        int cols = n.in().cols();
+        float eps = n.eps();
+        return step -> team.parallelFor(step.rows(), 1, (s, e, w) -> {
+            for (int r = s; r < e; r++) LayerNormKernel.row(in, r * cols, cols, gamma, beta, eps, out, r * cols);
+        });
+    }
+
+    /** Output columns are split between threads in multiples of 16 (whole 4x4 tiles, whole cache lines). */
+    private Task matMul(Weight w, float[] bias, float[] in, float[] out, int outCols, boolean lastRowsOnly) {
+        int k = w.cols();
+        int n = w.rows();
+        return step -> {
+            int rows = lastRowsOnly ? step.logitRows() : step.rows();
+            int xOff = lastRowsOnly ? (step.rows() - rows) * k : 0;
+            team.parallelFor(n, 16, (o0, o1, t) ->
+                    MatMulKernel.run(w, bias, in, xOff, rows, out, 0, outCols, o0, o1, scratch[t]));
+        };
+    }
+
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    private Task elementwise(int cols, Range body) {
+        return step -> team.parallelFor(step.rows() * cols, ELEMENTWISE_GRAIN, (s, e, w) -> body.run(s, e));
+    }
+
+    private Task kvStore(Op.KvStore k) {
+        float[] qkv = array(k.qkv()), q = array(k.q()), kc = array(k.kCache()), vc = array(k.vCache());
+        int heads = k.heads(), hd = k.headDim();
+        int capacity = k.kCache().rows() / heads;
+        int width = heads * hd;
+        return step -> {
+            if (step.position() + step.rows() > capacity) {
+                throw new IllegalArgumentException("positions up to " + (step.position() + step.rows())
+                        + " exceed the KV cache of " + capacity);
+            }
+            for (int r = 0; r < step.rows(); r++) {
+                int pos = step.position() + r;
+                for (int h = 0; h < heads; h++) {
+                    int src = r * 3 * width + h * 3 * hd;     // [heads, 3, headDim] within the row
+                    int dst = (h * capacity + pos) * hd;
+                    System.arraycopy(qkv, src, q, r * width + h * hd, hd);
+                    System.arraycopy(qkv, src + hd, kc, dst, hd);
+                    System.arraycopy(qkv, src + 2 * hd, vc, dst, hd);
+                }
+            }
+        };
+    }
+
+    private Task attention(Op.AlibiAttention a) {
+        float[] q = array(a.q()), kc = array(a.kCache()), vc = array(a.vCache()), out = array(a.out());
+        int heads = a.heads(), hd = a.headDim();
+        int capacity = a.kCache().rows() / heads;
+        int width = heads * hd;
+        float[] slopes = a.slopes();
+        float scale = a.scale();
+        return step -> team.parallelFor(step.rows() * heads, 1, (s, e, t) -> {
+            for (int i = s; i < e; i++) {
+                int r = i / heads, h = i % heads;
+                AttentionKernel.attend(q, r * width + h * hd, kc, vc, h * capacity * hd, step.position() + r + 1, hd,
+                        scale, slopes[h], scratch[t], out, r * width + h * hd);
+            }
+        });
+    }
+
+    @Override
+    public void execute(Step step) {
+        for (Task t : tasks) t.run(step);
+    }
+
+    @Override
+    public void read(Buffer buffer, int rows, float[] dst) {
+        System.arraycopy(arrays.get(buffer), 0, dst, 0, rows * buffer.cols());
+    }
+
+    @Override
+    public void write(Buffer buffer, int rows, float[] src) {
+        System.arraycopy(src, 0, arrays.get(buffer), 0, rows * buffer.cols());
+    }
+
+    @Override
+    public void close() {
+        arrays.clear();
+    }
+}

@@ -1,0 +1,56 @@
+package io.bloomj.compute.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import static io.bloomj.compute.cpu.Vectors.F;
+import static io.bloomj.compute.cpu.Vectors.L;
+
+/** LayerNorm of one row: two passes (mean, then variance of the centred values) for accuracy. */
+final class LayerNormKernel {
+    private LayerNormKernel() {}
+
+    static void row(float[] x, int xOff, int n, float[] gamma, float[] beta, float eps, float[] y, int yOff) {
+        float mean = sum(x, xOff, n) / n;
+        float var = centredSquares(x, xOff, n, mean) / n;
+        float rstd = (float) (1.0 / Math.sqrt(var + eps));
+        int i = 0;
+        if (Vectors.ENABLED) {
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xOff + i).sub(mean).mul(rstd);
+                v.fma(FloatVector.fromArray(F, gamma, i), FloatVector.fromArray(F, beta, i)).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) y[yOff + i] = (x[xOff + i] - mean) * rstd * gamma[i] + beta[i];
+    }
+
+    private static float sum(float[] x, int off, int n) {
+        int i = 0;
+        float s = 0;
+        if (Vectors.ENABLED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); i < bound; i += L) acc = acc.add(FloatVector.fromArray(F, x, off + i));
+            s = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    private static float centredSquares(float[] x, int off, int n, float mean) {
+        int i = 0;
+        float s = 0;
+        if (Vectors.ENABLED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                FloatVector d = FloatVector.fromArray(F, x, off + i).sub(mean);
+                acc = d.fma(d, acc);
+            }
+            s = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float d = x[off + i] - mean;
+            s += d * d;
+        }
+        return s;
+    }
+}

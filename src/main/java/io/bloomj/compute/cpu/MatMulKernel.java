@@ -1,0 +1,258 @@
+package io.bloomj.compute.cpu;
+
+import io.bloomj.compute.DType;
+import io.bloomj.compute.Weight;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static io.bloomj.compute.cpu.Vectors.F;
+import static io.bloomj.compute.cpu.Vectors.L;
+import static io.bloomj.compute.cpu.Vectors.LE;
+
+/**
+ * {@code y[r, o] = bias[o] + sum_i W[o, i] * x[r, i]} with W read straight from the mapped
+ * checkpoint (bf16, f16 or f32) and x, y in fp32.
+ *
+ * <p>One row (decode) is a GEMV: memory-bound, so each weight byte is read exactly once, streamed
+ * from four rows at a time to keep several loads in flight. Many rows (prefill) is a GEMM:
+ * compute-bound, so blocks of four weight rows are widened to fp32 once into a small panel and
+ * reused against every input row in 4x4 register tiles. Both split the output columns
+ * {@code [o0, o1)} between threads, so no two threads write the same element.
+ */
+final class MatMulKernel {
+    /** Depth of a GEMM k-block: a 4-row panel is 4 KiB and 128 input rows are 128 KiB (L1 / L2). */
+    static final int KC = 256;
+    /** Scratch floats each thread needs. */
+    static int scratchFloats(int k) {
+        return Math.max(4 * KC, k);
+    }
+
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private MatMulKernel() {}
+
+    /**
+     * Computes output columns {@code [o0, o1)} of {@code n} rows.
+     *
+     * @param x       input, row {@code r} at {@code x[xOff + r * k]}
+     * @param y       output, row {@code r} at {@code y[yOff + r * ldy]}
+     * @param scratch per-thread, {@link #scratchFloats(int)} long
+     */
+    static void run(Weight w, float[] bias, float[] x, int xOff, int n, float[] y, int yOff, int ldy,
+                    int o0, int o1, float[] scratch) {
+        int k = w.cols();
+        if (n == 1) {
+            gemv(w, bias, x, xOff, y, yOff, o0, o1, scratch);
+        } else {
+            gemm(w, bias, x, xOff, n, k, y, yOff, ldy, o0, o1, scratch);
+        }
+    }
+
+    // ---------------------------------------------------------------- GEMV
+
+    static void gemv(Weight w, float[] bias, float[] x, int xOff, float[] y, int yOff, int o0, int o1, float[] scratch) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        int o = o0;
+        switch (w.dtype()) {
+            case BF16 -> {
+                long rowBytes = 2L * k;
+                if (Vectors.ENABLED) {
+                    for (; o + 4 <= o1; o += 4) dot4Bf16(seg, o * rowBytes, rowBytes, x, xOff, k, y, yOff + o);
+                }
+                for (; o < o1; o++) y[yOff + o] = dotBf16(seg, o * rowBytes, x, xOff, k);
+            }
+            case F32 -> {
+                for (; o < o1; o++) y[yOff + o] = dotF32(seg, o * 4L * k, x, xOff, k);
+            }
+            case F16 -> {
+                for (; o < o1; o++) {
+                    widenF16(seg, o * 2L * k, k, scratch, 0);
+                    y[yOff + o] = dot(scratch, 0, x, xOff, k);
+                }
+            }
+        }
+        if (bias != null) {
+            for (o = o0; o < o1; o++) y[yOff + o] += bias[o];
+        }
+    }
+
+    /** Four consecutive bf16 rows against one x: four independent load streams, x loaded once. */
+    private static void dot4Bf16(MemorySegment w, long off, long rowBytes, float[] x, int xOff, int k, float[] y, int yAt) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int i = 0;
+        int bound = F.loopBound(k);
+        long o1 = off + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            long b = 2L * i;
+            a0 = Vectors.loadBf16(w, off + b).fma(xv, a0);
+            a1 = Vectors.loadBf16(w, o1 + b).fma(xv, a1);
+            a2 = Vectors.loadBf16(w, o2 + b).fma(xv, a2);
+            a3 = Vectors.loadBf16(w, o3 + b).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float xi = x[xOff + i];
+            long b = 2L * i;
+            s0 += Vectors.bf16(w.get(SHORT, off + b)) * xi;
+            s1 += Vectors.bf16(w.get(SHORT, o1 + b)) * xi;
+            s2 += Vectors.bf16(w.get(SHORT, o2 + b)) * xi;
+            s3 += Vectors.bf16(w.get(SHORT, o3 + b)) * xi;
+        }
+        y[yAt] = s0;
+        y[yAt + 1] = s1;
+        y[yAt + 2] = s2;
+        y[yAt + 3] = s3;
+    }
+
+    private static float dotBf16(MemorySegment w, long off, float[] x, int xOff, int k) {
+        int i = 0;
+        float sum = 0;
+        if (Vectors.ENABLED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(k); i < bound; i += L) {
+                acc = Vectors.loadBf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < k; i++) sum += Vectors.bf16(w.get(SHORT, off + 2L * i)) * x[xOff + i];
+        return sum;
+    }
+
+    private static float dotF32(MemorySegment w, long off, float[] x, int xOff, int k) {
+        int i = 0;
+        float sum = 0;
+        if (Vectors.ENABLED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(k); i < bound; i += L) {
+                acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < k; i++) sum += w.get(FLOAT, off + 4L * i) * x[xOff + i];
+        return sum;
+    }
+
+    /** Dot product of two fp32 arrays. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int k) {
+        int i = 0;
+        float sum = 0;
+        if (Vectors.ENABLED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(k); i < bound; i += L) {
+                acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < k; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- widening
+
+    /** {@code count} elements of a weight row starting at byte {@code off}, widened into {@code dst[dOff..]}. */
+    static void widen(DType dtype, MemorySegment seg, long off, int count, float[] dst, int dOff) {
+        switch (dtype) {
+            case BF16 -> {
+                int i = 0;
+                if (Vectors.ENABLED) {
+                    for (int bound = F.loopBound(count); i < bound; i += L) {
+                        Vectors.loadBf16(seg, off + 2L * i).intoArray(dst, dOff + i);
+                    }
+                }
+                for (; i < count; i++) dst[dOff + i] = Vectors.bf16(seg.get(SHORT, off + 2L * i));
+            }
+            case F16 -> widenF16(seg, off, count, dst, dOff);
+            case F32 -> MemorySegment.copy(seg, FLOAT, off, dst, dOff, count);
+        }
+    }
+
+    private static void widenF16(MemorySegment seg, long off, int count, float[] dst, int dOff) {
+        // Float.float16ToFloat is an intrinsic (vcvtph2ps) on x86.
+        for (int i = 0; i < count; i++) dst[dOff + i] = Float.float16ToFloat(seg.get(SHORT, off + 2L * i));
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
+    private static void gemm(Weight w, float[] bias, float[] x, int xOff, int n, int k, float[] y, int yOff, int ldy,
+                             int o0, int o1, float[] panel) {
+        for (int r = 0; r < n; r++) {
+            int row = yOff + r * ldy;
+            for (int o = o0; o < o1; o++) y[row + o] = bias == null ? 0f : bias[o];
+        }
+        long rowBytes = (long) k * w.dtype().bytes();
+        int elem = w.dtype().bytes();
+        for (int kb = 0; kb < k; kb += KC) {
+            int kc = Math.min(KC, k - kb);
+            for (int o = o0; o < o1; o += 4) {
+                int m = Math.min(4, o1 - o);
+                for (int j = 0; j < m; j++) {
+                    widen(w.dtype(), w.data(), (o + j) * rowBytes + (long) kb * elem, kc, panel, j * kc);
+                }
+                int r = 0;
+                if (m == 4 && Vectors.ENABLED) {
+                    for (; r + 4 <= n; r += 4) tile4x4(panel, kc, x, xOff + r * k + kb, k, y, yOff + r * ldy + o, ldy);
+                }
+                for (; r < n; r++) {
+                    int xr = xOff + r * k + kb;
+                    int yr = yOff + r * ldy + o;
+                    for (int j = 0; j < m; j++) y[yr + j] += dot(panel, j * kc, x, xr, kc);
+                }
+            }
+        }
+    }
+
+    /**
+     * The register tile: 4 weight rows (panel, stride kc) x 4 input rows (stride ldx), 16
+     * accumulators, each loaded vector used four times.
+     */
+    private static void tile4x4(float[] p, int kc, float[] x, int xAt, int ldx, float[] y, int yAt, int ldy) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c02 = FloatVector.zero(F), c03 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F), c12 = FloatVector.zero(F), c13 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c22 = FloatVector.zero(F), c23 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F), c32 = FloatVector.zero(F), c33 = FloatVector.zero(F);
+        int x0 = xAt, x1 = xAt + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
+        int i = 0;
+        for (int bound = F.loopBound(kc); i < bound; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, p, i);
+            FloatVector w1 = FloatVector.fromArray(F, p, kc + i);
+            FloatVector w2 = FloatVector.fromArray(F, p, 2 * kc + i);
+            FloatVector w3 = FloatVector.fromArray(F, p, 3 * kc + i);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + i);
+            c00 = w0.fma(v, c00); c01 = w1.fma(v, c01); c02 = w2.fma(v, c02); c03 = w3.fma(v, c03);
+            v = FloatVector.fromArray(F, x, x1 + i);
+            c10 = w0.fma(v, c10); c11 = w1.fma(v, c11); c12 = w2.fma(v, c12); c13 = w3.fma(v, c13);
+            v = FloatVector.fromArray(F, x, x2 + i);
+            c20 = w0.fma(v, c20); c21 = w1.fma(v, c21); c22 = w2.fma(v, c22); c23 = w3.fma(v, c23);
+            v = FloatVector.fromArray(F, x, x3 + i);
+            c30 = w0.fma(v, c30); c31 = w1.fma(v, c31); c32 = w2.fma(v, c32); c33 = w3.fma(v, c33);
+        }
+        store(y, yAt, c00, c01, c02, c03);
+        store(y, yAt + ldy, c10, c11, c12, c13);
+        store(y, yAt + 2 * ldy, c20, c21, c22, c23);
+        store(y, yAt + 3 * ldy, c30, c31, c32, c33);
+        for (; i < kc; i++) {
+            for (int r = 0; r < 4; r++) {
+                float xv = x[xAt + r * ldx + i];
+                int yr = yAt + r * ldy;
+                y[yr] += p[i] * xv;
+                y[yr + 1] += p[kc + i] * xv;
+                y[yr + 2] += p[2 * kc + i] * xv;
+                y[yr + 3] += p[3 * kc + i] * xv;
+            }
+        }
+    }
+
+    private static void store(float[] y, int at, FloatVector a, FloatVector b, FloatVector c, FloatVector d) {
+        y[at] += a.reduceLanes(VectorOperators.ADD);
+        y[at + 1] += b.reduceLanes(VectorOperators.ADD);
+        y[at + 2] += c.reduceLanes(VectorOperators.ADD);
+        y[at + 3] += d.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,114 @@
+package io.bloomj.compute.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team of threads for data-parallel loops: the caller plus {@code size - 1} workers.
+ *
+ * <p>Why not the fork-join pool: a decode step issues ~100 short parallel loops (one per matrix);
+ * they need a fixed thread count (benchmarks) and dispatch in microseconds. Workers spin briefly
+ * after each loop, so back-to-back loops start without a wake-up, then park so an idle team costs
+ * nothing.
+ */
+public final class ThreadTeam implements AutoCloseable {
+    /** A loop body over {@code [start, end)}; {@code worker} in {@code [0, size)} indexes per-thread scratch. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int start, int end, int worker);
+    }
+
+    private static final int SPINS_BEFORE_PARK = 1 << 16;
+
+    private final int size;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    // Written by the caller before the volatile generation bump; read by workers after seeing it.
+    private RangeTask task;
+    private int count;
+    private int grain;
+
+    public ThreadTeam(int size) {
+        if (size < 1) throw new IllegalArgumentException("thread count must be at least 1, got " + size);
+        this.size = size;
+        this.workers = new Thread[size - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int index = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("bloomj-cpu-" + index).start(() -> work(index));
+        }
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, count)} split into one contiguous chunk per thread, each
+     * chunk a multiple of {@code grain} (but the last). Returns when every chunk is done; a
+     * failure in any chunk is rethrown here.
+     */
+    public void parallelFor(int count, int grain, RangeTask task) {
+        if (count <= 0) return;
+        if (size == 1 || count <= grain) {
+            task.run(0, count, 0);
+            return;
+        }
+        this.task = task;
+        this.count = count;
+        this.grain = grain;
+        failure = null;
+        pending.set(size - 1);
+        generation++;
+        for (Thread w : workers) LockSupport.unpark(w);
+        runChunk(0);
+        int spins = 0;
+        while (pending.get() != 0) {
+            if (++spins < SPINS_BEFORE_PARK) Thread.onSpinWait();
+            else Thread.yield();
+        }
+        this.task = null;
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException r) throw r;
+            if (f instanceof Error e) throw e;
+            throw new IllegalStateException(f);
+        }
+    }
+
+    private void runChunk(int index) {
+        int units = (count + grain - 1) / grain;
+        int start = (int) ((long) units * index / size) * grain;
+        int end = Math.min(count, (int) ((long) units * (index + 1) / size) * grain);
+        if (start < end) task.run(start, end, index);
+    }
+
+    private void work(int index) {
+        long seen = 0;
+        while (true) {
+            long g;
+            int spins = 0;
+            while ((g = generation) == seen) {
+                if (closed) return;
+                if (++spins < SPINS_BEFORE_PARK) Thread.onSpinWait();
+                else LockSupport.parkNanos(this, 1_000_000L);
+            }
+            seen = g;
+            try {
+                runChunk(index);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                pending.decrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
+    }
+}

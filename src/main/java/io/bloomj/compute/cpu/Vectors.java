@@ -1,0 +1,48 @@
+package io.bloomj.compute.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Vector species shared by the CPU kernels, and the bf16 widening they all use.
+ *
+ * <p>The float species is the machine's preferred width (16 lanes with AVX-512); the short species
+ * holds the same number of lanes at half the width, so one bf16 load widens to exactly one float
+ * vector. System property {@code bloomj.cpu.vectors=false} selects the scalar paths (used by tests
+ * to check both).
+ */
+final class Vectors {
+    static final boolean ENABLED = !"false".equals(System.getProperty("bloomj.cpu.vectors"));
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private Vectors() {}
+
+    /**
+     * {@code L} bf16 values at byte {@code offset}, widened to fp32.
+     * <pre>
+     * bf16:            s eeeeeeee mmmmmmm
+     * fp32: s eeeeeeee mmmmmmm 0000000000000000   (the same bits, shifted left by 16)
+     * </pre>
+     */
+    static FloatVector loadBf16(MemorySegment seg, long offset) {
+        return ShortVector.fromMemorySegment(S, seg, offset, LE)
+                .convertShape(VectorOperators.S2I, I, 0)
+                .lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
+    }
+
+    static float bf16(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
+}

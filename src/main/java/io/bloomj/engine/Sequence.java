@@ -1,0 +1,97 @@
+package io.bloomj.engine;
+
+import io.bloomj.ContextLengthException;
+import io.bloomj.InvalidInputException;
+import io.bloomj.compute.ExecutionPlan;
+import io.bloomj.compute.Graph;
+import io.bloomj.compute.Step;
+
+import java.util.Arrays;
+
+/**
+ * One token sequence being processed: an {@link ExecutionPlan} (activations + KV cache) and the
+ * number of tokens already in the cache. Appending tokens runs only the new ones; the cache makes
+ * the result identical to recomputing the whole sequence. Not thread-safe.
+ */
+public final class Sequence implements AutoCloseable {
+    private final Graph graph;
+    private final ExecutionPlan plan;
+    private final int context;
+    private final int vocab;
+    private int length;
+
+    public Sequence(Graph graph, ExecutionPlan plan, int context, int vocab) {
+        this.graph = graph;
+        this.plan = plan;
+        this.context = context;
+        this.vocab = vocab;
+    }
+
+    /** Tokens currently in the KV cache. */
+    public int length() {
+        return length;
+    }
+
+    public int contextLength() {
+        return context;
+    }
+
+    /** Forgets every token (the cache is overwritten from position 0 on the next append). */
+    public void reset() {
+        length = 0;
+    }
+
+    /** Keeps only the first {@code newLength} tokens (e.g. to re-run from a shared prefix). */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a sequence of " + length + " to " + newLength);
+        }
+        length = newLength;
+    }
+
+    /**
+     * Appends {@code tokens} (prefill in chunks of the graph's batch size) and returns the logits of
+     * the last one, written into {@code logits} (vocab-sized).
+     */
+    public void append(int[] tokens, float[] logits) {
+        check(tokens);
+        int batch = graph.maxRows();
+        for (int start = 0; start < tokens.length; start += batch) {
+            int end = Math.min(tokens.length, start + batch);
+            plan.execute(new Step(Arrays.copyOfRange(tokens, start, end), length, 1));
+            length += end - start;
+        }
+        plan.read(graph.logits(), 1, logits);
+    }
+
+    /** Appends {@code tokens} and returns the logits after every one of them, {@code [tokens.length][vocab]}. */
+    public float[][] appendAll(int[] tokens) {
+        check(tokens);
+        int chunk = graph.logits().rows();
+        float[][] out = new float[tokens.length][];
+        float[] buf = new float[chunk * vocab];
+        for (int start = 0; start < tokens.length; start += chunk) {
+            int end = Math.min(tokens.length, start + chunk);
+            plan.execute(new Step(Arrays.copyOfRange(tokens, start, end), length, end - start));
+            length += end - start;
+            plan.read(graph.logits(), end - start, buf);
+            for (int r = 0; r < end - start; r++) out[start + r] = Arrays.copyOfRange(buf, r * vocab, (r + 1) * vocab);
+        }
+        return out;
+    }
+
+    private void check(int[] tokens) {
+        if (tokens.length == 0) throw new InvalidInputException("no tokens given");
+        for (int t : tokens) {
+            if (t < 0 || t >= vocab) {
+                throw new InvalidInputException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if ((long) length + tokens.length > context) throw new ContextLengthException(length + tokens.length, context);
+    }
+
+    @Override
+    public void close() {
+        plan.close();
+    }
+}

@@ -1,0 +1,82 @@
+package io.bloomj.model;
+
+import io.bloomj.compute.Weight;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every tensor of a BLOOM model, checked against the config. Shapes are those of transformers'
+ * {@code BloomForCausalLM} ({@code h} = hidden size, {@code V} = vocabulary):
+ *
+ * <pre>
+ * word_embeddings            [V, h]      also the LM head when embeddings are tied
+ * word_embeddings_layernorm  [h], [h]
+ * h.{i}.input_layernorm              [h], [h]
+ * h.{i}.self_attention.query_key_value [3h, h], [3h]   rows grouped per head: [n_head, 3 (q,k,v), head_dim]
+ * h.{i}.self_attention.dense         [h, h], [h]
+ * h.{i}.post_attention_layernorm     [h], [h]
+ * h.{i}.mlp.dense_h_to_4h            [4h, h], [4h]
+ * h.{i}.mlp.dense_4h_to_h            [h, 4h], [h]
+ * ln_f                       [h], [h]
+ * lm_head                    [V, h]      only when tie_word_embeddings is false
+ * </pre>
+ */
+public record BloomWeights(
+        Weight wordEmbeddings,
+        Weight embeddingNormWeight, Weight embeddingNormBias,
+        List<Layer> layers,
+        Weight finalNormWeight, Weight finalNormBias,
+        Weight lmHead) {
+
+    /** One transformer block. */
+    public record Layer(
+            Weight inputNormWeight, Weight inputNormBias,
+            Weight qkvWeight, Weight qkvBias,
+            Weight denseWeight, Weight denseBias,
+            Weight postAttentionNormWeight, Weight postAttentionNormBias,
+            Weight upWeight, Weight upBias,
+            Weight downWeight, Weight downBias) {}
+
+    /** Looks up and checks every tensor; a missing or misshapen one gives a CheckpointException. */
+    public static BloomWeights from(Checkpoint ckpt) {
+        BloomConfig c = ckpt.config();
+        long h = c.hiddenSize();
+        long f = c.ffnSize();
+        long v = c.vocabSize();
+        Weight emb = ckpt.require("word_embeddings.weight", v, h);
+        List<Layer> layers = new ArrayList<>(c.numLayers());
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "h." + i + ".";
+            layers.add(new Layer(
+                    ckpt.require(p + "input_layernorm.weight", h), ckpt.require(p + "input_layernorm.bias", h),
+                    ckpt.require(p + "self_attention.query_key_value.weight", 3 * h, h),
+                    ckpt.require(p + "self_attention.query_key_value.bias", 3 * h),
+                    ckpt.require(p + "self_attention.dense.weight", h, h), ckpt.require(p + "self_attention.dense.bias", h),
+                    ckpt.require(p + "post_attention_layernorm.weight", h), ckpt.require(p + "post_attention_layernorm.bias", h),
+                    ckpt.require(p + "mlp.dense_h_to_4h.weight", f, h), ckpt.require(p + "mlp.dense_h_to_4h.bias", f),
+                    ckpt.require(p + "mlp.dense_4h_to_h.weight", h, f), ckpt.require(p + "mlp.dense_4h_to_h.bias", h)));
+        }
+        // Tied embeddings: lm_head.weight, when a checkpoint carries it anyway, is a copy and is ignored.
+        Weight lmHead = c.tieWordEmbeddings() ? emb : ckpt.require("lm_head.weight", v, h);
+        return new BloomWeights(emb,
+                ckpt.require("word_embeddings_layernorm.weight", h), ckpt.require("word_embeddings_layernorm.bias", h),
+                List.copyOf(layers),
+                ckpt.require("ln_f.weight", h), ckpt.require("ln_f.bias", h),
+                lmHead);
+    }
+
+    /** Bytes read from weights per decoded token: every matrix once, plus the LM head. */
+    public long bytesPerToken() {
+        long sum = embeddingNormWeight.byteSize() + embeddingNormBias.byteSize()
+                + finalNormWeight.byteSize() + finalNormBias.byteSize() + lmHead.byteSize();
+        for (Layer l : layers) {
+            for (Weight w : List.of(l.inputNormWeight, l.inputNormBias, l.qkvWeight, l.qkvBias, l.denseWeight,
+                    l.denseBias, l.postAttentionNormWeight, l.postAttentionNormBias, l.upWeight, l.upBias,
+                    l.downWeight, l.downBias)) {
+                sum += w.byteSize();
+            }
+        }
+        return sum;
+    }
+}

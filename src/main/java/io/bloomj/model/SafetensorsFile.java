@@ -1,0 +1,162 @@
+package io.bloomj.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bloomj.CheckpointException;
+import io.bloomj.compute.DType;
+import io.bloomj.compute.Weight;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code .safetensors} file, memory-mapped: its tensors are zero-copy {@link Weight} views.
+ *
+ * <pre>
+ * | u64 LE: N | N bytes of JSON header | data ... |
+ * header: {"name": {"dtype": "BF16", "shape": [r, c], "data_offsets": [begin, end]}, "__metadata__": {...}}
+ * offsets are relative to the first data byte, end exclusive
+ * </pre>
+ *
+ * Every structural promise of the header is checked before a tensor is handed out, so a corrupt or
+ * truncated file gives an error naming the file and tensor instead of garbage or a crash.
+ */
+public final class SafetensorsFile {
+    /** Headers are small (a few hundred KB for the largest models); anything bigger is corruption. */
+    static final long MAX_HEADER_BYTES = 100L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path path;
+    private final Map<String, Weight> tensors;
+
+    private SafetensorsFile(Path path, Map<String, Weight> tensors) {
+        this.path = path;
+        this.tensors = tensors;
+    }
+
+    /** Maps {@code path} into {@code arena}; the views live as long as the arena. */
+    public static SafetensorsFile open(Path path, Arena arena) {
+        MemorySegment file;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new CheckpointException(path, "truncated safetensors file: " + size
+                        + " bytes, shorter than the 8-byte header length");
+            }
+            file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(path, "file not found");
+        } catch (IOException e) {
+            throw new CheckpointException(path, "cannot read: " + e.getMessage(), e);
+        }
+        return new SafetensorsFile(path, parse(path, file));
+    }
+
+    private record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
+
+    private static Map<String, Weight> parse(Path path, MemorySegment file) {
+        long size = file.byteSize();
+        long headerLen = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+        if (headerLen < 2 || headerLen > size - 8 || headerLen > MAX_HEADER_BYTES) {
+            throw new CheckpointException(path, "corrupt safetensors file: header length " + headerLen
+                    + " does not fit in the file of " + size + " bytes");
+        }
+        String headerText = new String(file.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        JsonNode header;
+        try {
+            header = JSON.readTree(headerText);
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(path, "corrupt safetensors header (malformed JSON): " + e.getOriginalMessage());
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(path, "corrupt safetensors header: expected a JSON object");
+        }
+        long dataStart = 8 + headerLen;
+        long dataSize = size - dataStart;
+        List<Entry> entries = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (field.getKey().equals("__metadata__")) continue;
+            entries.add(entry(path, field.getKey(), field.getValue()));
+        }
+        // Sorted by position: each tensor must end before the next begins, the last within the file.
+        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        Entry previous = null;
+        for (Entry e : entries) {
+            if (previous != null && e.begin < previous.end) {
+                throw new CheckpointException(path, e.name, "data_offsets [" + e.begin + ", " + e.end
+                        + ") overlap tensor '" + previous.name + "' [" + previous.begin + ", " + previous.end + ")");
+            }
+            if (e.end > dataSize) {
+                throw new CheckpointException(path, e.name, "truncated file: tensor data ends at byte "
+                        + (dataStart + e.end) + " but the file has " + size + " bytes");
+            }
+            previous = e;
+        }
+        Map<String, Weight> tensors = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            tensors.put(e.name, new Weight(e.name, e.dtype, e.shape, file.asSlice(dataStart + e.begin, e.end - e.begin)));
+        }
+        return tensors;
+    }
+
+    private static Entry entry(Path path, String name, JsonNode node) {
+        if (!node.isObject()) throw new CheckpointException(path, name, "header entry is not an object");
+        String dtypeName = node.path("dtype").asText("");
+        DType dtype = DType.fromSafetensors(dtypeName).orElseThrow(() -> new CheckpointException(path, name,
+                "unsupported dtype '" + dtypeName + "' (bloomj reads BF16, F16 and F32)"));
+        JsonNode shapeNode = node.get("shape");
+        JsonNode offsets = node.get("data_offsets");
+        if (shapeNode == null || !shapeNode.isArray()) {
+            throw new CheckpointException(path, name, "header entry has no shape array");
+        }
+        if (offsets == null || !offsets.isArray() || offsets.size() != 2
+                || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+            throw new CheckpointException(path, name, "header entry needs data_offsets [begin, end]");
+        }
+        long[] shape = new long[shapeNode.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = shapeNode.get(i);
+            if (!d.canConvertToLong() || d.asLong() < 0) {
+                throw new CheckpointException(path, name, "invalid shape " + shapeNode);
+            }
+            shape[i] = d.asLong();
+            numel = Math.multiplyExact(numel, shape[i]);
+        }
+        long begin = offsets.get(0).asLong();
+        long end = offsets.get(1).asLong();
+        if (begin < 0 || end < begin) {
+            throw new CheckpointException(path, name, "invalid data_offsets [" + begin + ", " + end + "]");
+        }
+        long expected = numel * dtype.bytes();
+        if (end - begin != expected) {
+            throw new CheckpointException(path, name, "data_offsets span " + (end - begin) + " bytes but shape "
+                    + shapeNode + " of " + dtypeName + " needs " + expected);
+        }
+        return new Entry(name, dtype, shape, begin, end);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Tensors in file order, by name. */
+    public Map<String, Weight> tensors() {
+        return tensors;
+    }
+}
