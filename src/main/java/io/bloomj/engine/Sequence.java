@@ -67,7 +67,7 @@ public final class Sequence implements AutoCloseable {
     /** Appends {@code tokens} and returns the logits after every one of them, {@code [tokens.length][vocab]}. */
     public float[][] appendAll(int[] tokens) {
         check(tokens);
-        int chunk = graph.logits().rows();
+        int chunk = Math.min(graph.logits().rows(), graph.maxRows());
         float[][] out = new float[tokens.length][];
         float[] buf = new float[chunk * vocab];
         for (int start = 0; start < tokens.length; start += chunk) {
