@@ -65,11 +65,20 @@ public final class BloomModel implements AutoCloseable {
         return newSession(options.contextLength());
     }
 
+    /** Memory a session of {@code contextLength} tokens needs besides the weights. */
+    public MemoryPlan memoryPlan(int contextLength) {
+        return MemoryPlan.of(graph(contextLength));
+    }
+
+    private Graph graph(int contextLength) {
+        return BloomGraph.build(config(), weights, Math.min(options.batchSize(), contextLength), contextLength,
+                Math.min(LOGIT_ROWS, contextLength));
+    }
+
     /** A session whose KV cache holds {@code contextLength} tokens. */
     public Session newSession(int contextLength) {
         BloomConfig c = config();
-        Graph graph = BloomGraph.build(c, weights, Math.min(options.batchSize(), contextLength), contextLength,
-                Math.min(LOGIT_ROWS, contextLength));
+        Graph graph = graph(contextLength);
         return new Session(new Sequence(graph, backend.plan(graph), contextLength, c.vocabSize()),
                 c.vocabSize(), c.eosTokenId());
     }

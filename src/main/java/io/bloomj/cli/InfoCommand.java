@@ -1,0 +1,66 @@
+package io.bloomj.cli;
+
+import io.bloomj.api.BloomModel;
+import io.bloomj.api.MemoryPlan;
+import io.bloomj.model.BloomConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Describe a checkpoint: config, parameter count, weight bytes, memory for a context length.")
+final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (BloomModel m = model.load()) {
+            BloomConfig c = m.config();
+            MemoryPlan mem = m.memoryPlan(m.options().contextLength());
+            long weights = m.weightBytesPerToken();
+            if (json) {
+                try (Json j = new Json(out)) {
+                    j.field("model", model.model.toAbsolutePath())
+                            .field("vocab_size", c.vocabSize()).field("hidden_size", c.hiddenSize())
+                            .field("n_layer", c.numLayers()).field("n_head", c.numHeads()).field("head_dim", c.headDim())
+                            .field("layer_norm_epsilon", c.layerNormEpsilon())
+                            .field("apply_residual_connection_post_layernorm", c.applyResidualConnectionPostLayernorm())
+                            .field("tie_word_embeddings", c.tieWordEmbeddings())
+                            .field("eos_token_id", c.eosTokenId())
+                            .field("parameters", c.parameterCount()).field("weight_bytes", weights)
+                            .field("context", m.options().contextLength())
+                            .field("kv_cache_bytes", mem.kvCacheBytes()).field("activation_bytes", mem.activationBytes())
+                            .field("memory_bytes", weights + mem.kvCacheBytes() + mem.activationBytes());
+                }
+            } else {
+                out.printf("model        %s%n", model.model.toAbsolutePath());
+                out.printf("shape        vocab %d, hidden %d, %d layers, %d heads of %d%n", c.vocabSize(), c.hiddenSize(),
+                        c.numLayers(), c.numHeads(), c.headDim());
+                out.printf("layer norm   eps %g, residual from %s%n", c.layerNormEpsilon(),
+                        c.applyResidualConnectionPostLayernorm() ? "post-LN output" : "LN input");
+                out.printf("lm head      %s%n", c.tieWordEmbeddings() ? "tied to word embeddings" : "separate lm_head.weight");
+                out.printf("tokens       bos %d, eos %d, pad %d, unk %d%n", c.bosTokenId(), c.eosTokenId(), c.padTokenId(), c.unkTokenId());
+                out.printf("parameters   %,d (%.2f B)%n", c.parameterCount(), c.parameterCount() / 1e9);
+                out.printf("weights      %s (read once per decoded token)%n", Sizes.bytes(weights));
+                out.printf("memory       %s = weights (mapped) + KV cache %s for %d tokens + activations %s%n",
+                        Sizes.bytes(weights + mem.kvCacheBytes() + mem.activationBytes()), Sizes.bytes(mem.kvCacheBytes()),
+                        m.options().contextLength(), Sizes.bytes(mem.activationBytes()));
+                out.printf("backend      %s%n", m.backendDescription());
+            }
+        }
+        return 0;
+    }
+}

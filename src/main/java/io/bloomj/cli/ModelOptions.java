@@ -1,0 +1,47 @@
+package io.bloomj.cli;
+
+import io.bloomj.api.Bloom;
+import io.bloomj.api.BloomModel;
+import io.bloomj.api.LoadOptions;
+import io.bloomj.compute.cpu.CpuBackend;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * Options shared by every command that runs a model. Defaults come from {@code tornado.env}
+ * through system properties set by the launcher ({@code bloomj.backend}, {@code bloomj.threads}).
+ */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Hugging Face BLOOM checkpoint folder (config.json + safetensors).")
+    Path model;
+
+    @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}",
+            description = "Compute backend: cpu (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = {"-t", "--threads"}, defaultValue = "${sys:bloomj.threads:-0}",
+            description = "CPU threads; 0 = all available cores (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = {"-c", "--context"}, defaultValue = "2048",
+            description = "KV cache length in tokens (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "512",
+            description = "Most prompt tokens per prefill step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
+
+    LoadOptions loadOptions() {
+        int t = threads > 0 ? threads : CpuBackend.defaultThreads();
+        return LoadOptions.defaults().withBackend(backend).withThreads(t).withContextLength(context).withBatchSize(batchSize);
+    }
+
+    BloomModel load() {
+        return Bloom.load(model, loadOptions());
+    }
+}
