@@ -1,5 +1,6 @@
 package io.bloomj.api;
 
+import io.bloomj.compute.Profile;
 import io.bloomj.engine.Sampler;
 import io.bloomj.engine.Sequence;
 
@@ -85,6 +86,16 @@ public final class Session implements AutoCloseable {
                 (firstToken - start) / 1e6,
                 prompt.length / prefillSeconds,
                 decodeSteps == 0 ? 0 : decodeSteps / decodeSeconds);
+    }
+
+    /** Turns per-op timing on or off (it adds a little overhead; keep it off when timing throughput). */
+    public void setProfiling(boolean enabled) {
+        sequence.setProfiling(enabled);
+    }
+
+    /** Time and weight bytes per op kind since profiling was turned on. */
+    public Profile profile() {
+        return sequence.profile();
     }
 
     @Override

@@ -40,12 +40,12 @@ public final class BandwidthProbe {
     public static Result measure(long bytes, int threads, int repetitions) {
         long blocks = bytes / BLOCK;
         double[] rates = new double[repetitions];
-        try (Arena arena = Arena.ofConfined(); ThreadTeam team = new ThreadTeam(threads)) {
+        try (Arena arena = Arena.ofShared(); ThreadTeam team = new ThreadTeam(threads)) {
             MemorySegment buf = arena.allocate(blocks * BLOCK, 64);
             team.parallelFor((int) blocks, 1, (s, e, w) -> buf.asSlice((long) s * BLOCK, (long) (e - s) * BLOCK)
                     .fill((byte) 1)); // touch every page on the thread that will read it
             double[] sink = new double[threads];
-            read(team, buf, blocks, sink); // warm-up
+            for (int w = 0; w < 3; w++) read(team, buf, blocks, sink); // warm-up: the JIT compiles the loop
             for (int r = 0; r < repetitions; r++) {
                 long t0 = System.nanoTime();
                 read(team, buf, blocks, sink);

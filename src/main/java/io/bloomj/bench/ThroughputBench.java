@@ -2,6 +2,7 @@ package io.bloomj.bench;
 
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.Session;
+import io.bloomj.compute.Profile;
 import io.bloomj.engine.Sampler;
 
 import java.util.SplittableRandom;
@@ -56,6 +57,16 @@ public final class ThroughputBench {
             }
         }
         return new Result("tg" + tokens, 0, tokens, tps);
+    }
+
+    /** Decodes {@code tokens} tokens once with per-op profiling on (after the timed runs: it perturbs timing). */
+    public static Profile profileDecode(BloomModel model, int tokens) {
+        try (Session s = model.newSession(tokens)) {
+            s.setProfiling(true);
+            int next = model.config().bosTokenId();
+            for (int i = 0; i < tokens; i++) next = Sampler.argmax(s.append(next));
+            return s.profile();
+        }
     }
 
     private static int[] randomTokens(int vocab, int n, long seed) {

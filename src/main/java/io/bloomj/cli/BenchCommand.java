@@ -7,6 +7,7 @@ import io.bloomj.api.LoadOptions;
 import io.bloomj.bench.BandwidthProbe;
 import io.bloomj.bench.ThroughputBench;
 import io.bloomj.compute.DType;
+import io.bloomj.compute.Profile;
 import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.ModelShape;
@@ -64,6 +65,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md or json (default: ${DEFAULT-VALUE}).")
     String output;
 
+    @Option(names = "--profile", description = "After the timed runs, decode once more with per-op timing and print it.")
+    boolean profile;
+
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
@@ -112,6 +116,7 @@ final class BenchCommand implements Callable<Integer> {
                 results.add(ThroughputBench.decode(model, nGen, repetitions));
             }
             report(out, model, modelName, t, probe, results);
+            if (profile && nGen > 0) printProfile(out, ThroughputBench.profileDecode(model, nGen), nGen, probe);
         } finally {
             if (tmp != null) delete(tmp);
         }
@@ -162,6 +167,21 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "| %s | %s | %.2f B | cpu | %d | %s | %.2f | %.2f ± %.2f | %s | %s |%n", name, Sizes.bytes(bytesPerToken),
                     model.config().parameterCount() / 1e9, t, r.test(), r.median(), r.mean(), r.stddev(), gbs, frac);
+        }
+        out.flush();
+    }
+
+    private static void printProfile(PrintWriter out, Profile p, int tokens, BandwidthProbe.Result probe) {
+        out.printf(Locale.ROOT, "%nper-op profile of tg%d (ms per token):%n%n", tokens);
+        out.println("| op | calls/token | ms/token | % of step | weights GB/s | of bandwidth |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        double total = p.totalNanos();
+        for (Profile.Entry e : p.entries()) {
+            String gbs = e.weightBytes() == 0 ? "" : String.format(Locale.ROOT, "%.1f", e.gigabytesPerSecond());
+            String frac = e.weightBytes() == 0 || probe == null ? ""
+                    : String.format(Locale.ROOT, "%.0f%%", 100 * e.gigabytesPerSecond() * 1e9 / probe.median());
+            out.printf(Locale.ROOT, "| %s | %d | %.3f | %.1f | %s | %s |%n", e.kind(), e.calls() / tokens,
+                    e.nanos() / 1e6 / tokens, 100 * e.nanos() / total, gbs, frac);
         }
         out.flush();
     }

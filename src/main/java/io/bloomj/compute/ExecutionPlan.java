@@ -14,6 +14,15 @@ public interface ExecutionPlan extends AutoCloseable {
     /** Copies {@code rows} rows from {@code src} into the start of a graph buffer (tests and state restore). */
     void write(Buffer buffer, int rows, float[] src);
 
+    /**
+     * Turns per-op timing on or off. Profiling synchronises after every op, which costs a little
+     * on a CPU and much on a GPU: keep it off when measuring throughput.
+     */
+    void setProfiling(boolean enabled);
+
+    /** Totals accumulated since profiling was turned on (empty when it never was). */
+    Profile profile();
+
     @Override
     void close();
 }

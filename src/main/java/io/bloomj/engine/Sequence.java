@@ -4,6 +4,7 @@ import io.bloomj.ContextLengthException;
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.Profile;
 import io.bloomj.compute.Step;
 
 import java.util.Arrays;
@@ -88,6 +89,15 @@ public final class Sequence implements AutoCloseable {
             }
         }
         if ((long) length + tokens.length > context) throw new ContextLengthException(length + tokens.length, context);
+    }
+
+    /** Per-op timing of this sequence's steps (see {@link ExecutionPlan#setProfiling}). */
+    public void setProfiling(boolean enabled) {
+        plan.setProfiling(enabled);
+    }
+
+    public Profile profile() {
+        return plan.profile();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.bloomj.compute.Buffer;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
+import io.bloomj.compute.Profile;
 import io.bloomj.compute.Step;
 import io.bloomj.compute.Weight;
 
@@ -28,6 +29,10 @@ final class CpuPlan implements ExecutionPlan {
     private final ThreadTeam team;
     private final Map<Buffer, float[]> arrays = new HashMap<>();
     private final List<Task> tasks = new ArrayList<>();
+    private final List<Op> ops;
+    private final long[] weightBytes;
+    private final Profile profile = new Profile();
+    private boolean profiling;
     private final float[][] scratch;
 
     CpuPlan(CpuBackend backend, Graph graph) {
@@ -40,11 +45,24 @@ final class CpuPlan implements ExecutionPlan {
             }
             arrays.put(b, new float[(int) b.elements()]);
         }
+        ops = graph.ops();
+        weightBytes = new long[ops.size()];
+        for (int i = 0; i < ops.size(); i++) weightBytes[i] = weightBytesRead(ops.get(i));
         for (Op op : graph.ops()) {
             scratchFloats = Math.max(scratchFloats, scratchNeed(op));
             tasks.add(compile(op));
         }
         scratch = new float[team.size()][scratchFloats];
+    }
+
+    /** Weight bytes an op reads per step (matrices once per step whatever the row count). */
+    private static long weightBytesRead(Op op) {
+        return switch (op) {
+            case Op.MatMul m -> m.weight().byteSize() + (m.bias() == null ? 0 : m.bias().byteSize());
+            case Op.LmHead h -> h.table().byteSize();
+            case Op.LayerNorm n -> n.gamma().byteSize() + n.beta().byteSize();
+            default -> 0;
+        };
     }
 
     private static int scratchNeed(Op op) {
@@ -160,7 +178,28 @@ final class CpuPlan implements ExecutionPlan {
 
     @Override
     public void execute(Step step) {
-        for (Task t : tasks) t.run(step);
+        // One step at a time per backend: plans of the same backend share its thread team.
+        synchronized (team) {
+            if (!profiling) {
+                for (Task t : tasks) t.run(step);
+                return;
+            }
+            for (int i = 0; i < tasks.size(); i++) {
+                long t0 = System.nanoTime();
+                tasks.get(i).run(step);
+                profile.record(ops.get(i).kind(), System.nanoTime() - t0, weightBytes[i]);
+            }
+        }
+    }
+
+    @Override
+    public void setProfiling(boolean enabled) {
+        profiling = enabled;
+    }
+
+    @Override
+    public Profile profile() {
+        return profile;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.bloomj.compute.cpu;
 import io.bloomj.compute.DType;
 import io.bloomj.compute.Weight;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -27,7 +28,7 @@ final class MatMulKernel {
     static final int KC = 256;
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
-        return Math.max(4 * KC, k);
+        return Math.max(4 * KC, k);   // GEMM panel, or GEMV packed x / widened f16 row
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -62,7 +63,8 @@ final class MatMulKernel {
             case BF16 -> {
                 long rowBytes = 2L * k;
                 if (Vectors.ENABLED) {
-                    for (; o + 4 <= o1; o += 4) dot4Bf16(seg, o * rowBytes, rowBytes, x, xOff, k, y, yOff + o);
+                    packEvenOdd(x, xOff, k, scratch);
+                    for (; o + 4 <= o1; o += 4) dot4Bf16(seg, o * rowBytes, rowBytes, scratch, x, xOff, k, y, yOff + o);
                 }
                 for (; o < o1; o++) y[yOff + o] = dotBf16(seg, o * rowBytes, x, xOff, k);
             }
@@ -81,23 +83,47 @@ final class MatMulKernel {
         }
     }
 
-    /** Four consecutive bf16 rows against one x: four independent load streams, x loaded once. */
-    private static void dot4Bf16(MemorySegment w, long off, long rowBytes, float[] x, int xOff, int k, float[] y, int yAt) {
+    /**
+     * Reorders x per block of {@code 2L} elements into its {@code L} even then {@code L} odd
+     * elements, to match how {@link #dot4Bf16} widens a whole int vector of bf16 pairs at once.
+     */
+    private static void packEvenOdd(float[] x, int xOff, int k, float[] packed) {
+        int blocks = k - k % (2 * L);
+        for (int b = 0; b < blocks; b += 2 * L) {
+            for (int j = 0; j < L; j++) {
+                packed[b + j] = x[xOff + b + 2 * j];
+                packed[b + L + j] = x[xOff + b + 2 * j + 1];
+            }
+        }
+    }
+
+    /**
+     * Four consecutive bf16 rows against one x: four load streams, x loaded once per block.
+     * One int lane holds two bf16 (little-endian: element 2j in the low half, 2j+1 in the high half):
+     * <pre>
+     * int lane:  [ bf16(2j+1) : 16 bits ][ bf16(2j) : 16 bits ]
+     * lane << 16          -> fp32 of element 2j      (pairs with the even half of the packed x)
+     * lane & 0xFFFF0000   -> fp32 of element 2j + 1  (pairs with the odd half)
+     * </pre>
+     * so a full-width load yields 2L weights with two cheap ops and no lane shuffles.
+     */
+    private static void dot4Bf16(MemorySegment w, long off, long rowBytes, float[] xp, float[] x, int xOff, int k,
+                                 float[] y, int yAt) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        int i = 0;
-        int bound = F.loopBound(k);
+        int blocks = k - k % (2 * L);
         long o1 = off + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
-        for (; i < bound; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+        for (int i = 0; i < blocks; i += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xp, i);
+            FloatVector xo = FloatVector.fromArray(F, xp, i + L);
             long b = 2L * i;
-            a0 = Vectors.loadBf16(w, off + b).fma(xv, a0);
-            a1 = Vectors.loadBf16(w, o1 + b).fma(xv, a1);
-            a2 = Vectors.loadBf16(w, o2 + b).fma(xv, a2);
-            a3 = Vectors.loadBf16(w, o3 + b).fma(xv, a3);
+            a0 = pairFma(w, off + b, xe, xo, a0);
+            a1 = pairFma(w, o1 + b, xe, xo, a1);
+            a2 = pairFma(w, o2 + b, xe, xo, a2);
+            a3 = pairFma(w, o3 + b, xe, xo, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
         float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) {
+        for (int i = blocks; i < k; i++) {
             float xi = x[xOff + i];
             long b = 2L * i;
             s0 += Vectors.bf16(w.get(SHORT, off + b)) * xi;
@@ -109,6 +135,15 @@ final class MatMulKernel {
         y[yAt + 1] = s1;
         y[yAt + 2] = s2;
         y[yAt + 3] = s3;
+    }
+
+    private static final IntVector HIGH_HALF = IntVector.broadcast(Vectors.I, 0xFFFF0000);
+
+    private static FloatVector pairFma(MemorySegment w, long off, FloatVector even, FloatVector odd, FloatVector acc) {
+        IntVector pairs = IntVector.fromMemorySegment(Vectors.I, w, off, LE);
+        FloatVector lo = pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        FloatVector hi = pairs.and(HIGH_HALF).reinterpretAsFloats();
+        return lo.fma(even, hi.fma(odd, acc));
     }
 
     private static float dotBf16(MemorySegment w, long off, float[] x, int xOff, int k) {

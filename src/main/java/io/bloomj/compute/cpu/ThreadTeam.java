@@ -22,6 +22,8 @@ public final class ThreadTeam implements AutoCloseable {
 
     private final int size;
     private final Thread[] workers;
+    /** Per worker: true while it may be parked, so the caller only pays for unpark when needed. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray sleeping;
     private final AtomicInteger pending = new AtomicInteger();
     private volatile long generation;
     private volatile boolean closed;
@@ -35,6 +37,7 @@ public final class ThreadTeam implements AutoCloseable {
         if (size < 1) throw new IllegalArgumentException("thread count must be at least 1, got " + size);
         this.size = size;
         this.workers = new Thread[size - 1];
+        this.sleeping = new java.util.concurrent.atomic.AtomicIntegerArray(size);
         for (int i = 0; i < workers.length; i++) {
             int index = i + 1;
             workers[i] = Thread.ofPlatform().daemon().name("bloomj-cpu-" + index).start(() -> work(index));
@@ -62,7 +65,11 @@ public final class ThreadTeam implements AutoCloseable {
         failure = null;
         pending.set(size - 1);
         generation++;
-        for (Thread w : workers) LockSupport.unpark(w);
+        // Dekker-style handshake with work(): the generation is written before the flag is read, and
+        // a worker sets its flag before re-reading the generation, so no wake-up can be lost.
+        for (int i = 0; i < workers.length; i++) {
+            if (sleeping.get(i + 1) != 0) LockSupport.unpark(workers[i]);
+        }
         runChunk(0);
         int spins = 0;
         while (pending.get() != 0) {
@@ -92,8 +99,13 @@ public final class ThreadTeam implements AutoCloseable {
             int spins = 0;
             while ((g = generation) == seen) {
                 if (closed) return;
-                if (++spins < SPINS_BEFORE_PARK) Thread.onSpinWait();
-                else LockSupport.parkNanos(this, 1_000_000L);
+                if (++spins < SPINS_BEFORE_PARK) {
+                    Thread.onSpinWait();
+                } else {
+                    sleeping.set(index, 1);
+                    if (generation == seen && !closed) LockSupport.parkNanos(this, 10_000_000L);
+                    sleeping.set(index, 0);
+                }
             }
             seen = g;
             try {
