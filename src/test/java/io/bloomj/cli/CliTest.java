@@ -1,0 +1,174 @@
+package io.bloomj.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bloomj.api.Bloom;
+import io.bloomj.api.BloomModel;
+import io.bloomj.api.LoadOptions;
+import io.bloomj.engine.Sampler;
+import io.bloomj.testing.TinyBloom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line, run in-process: outputs, JSON fields, exit codes and one-line errors. */
+class CliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Path tiny() throws IOException {
+        Path dir = tmp.resolve("tiny");
+        TinyBloom.standard().writeTo(dir);
+        return dir;
+    }
+
+    @Test
+    void logitsPrintsLastPositionLogitsAndArgmaxPerPosition() throws IOException {
+        Path dir = tiny();
+        Result r = run("logits", "--model", dir.toString(), "--tokens", "1,5,9", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = JSON.readTree(r.out());
+        assertEquals(96, json.get("logits").size());
+        assertEquals(3, json.get("argmax").size());
+        try (BloomModel m = Bloom.load(dir, LoadOptions.defaults().withThreads(1))) {
+            float[] expected = m.logits(new int[] {1, 5, 9});
+            for (int v = 0; v < expected.length; v++) assertEquals(expected[v], json.get("logits").get(v).floatValue(), 1e-5);
+            float[][] all = m.logitsPerPosition(new int[] {1, 5, 9});
+            for (int p = 0; p < 3; p++) assertEquals(Sampler.argmax(all[p]), json.get("argmax").get(p).asInt());
+        }
+    }
+
+    @Test
+    void generateJsonCarriesTokensAndTimings() throws IOException {
+        Path dir = tiny();
+        Result r = run("generate", "--model", dir.toString(), "--tokens", "1,5,9", "--max-new-tokens", "6", "--temperature", "0", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = JSON.readTree(r.out());
+        int generated = json.get("generated_tokens").asInt();
+        assertEquals(generated, json.get("tokens").size());
+        assertTrue(generated >= 1 && generated <= 6);
+        String reason = json.get("finish_reason").asText();
+        assertTrue(reason.equals("length") ? generated == 6 : reason.equals("eos") && json.get("tokens").get(generated - 1).asInt() == 2, reason);
+        assertEquals(3, json.get("prompt_tokens").asInt());
+        assertTrue(json.get("time_to_first_token_ms").asDouble() > 0);
+        assertTrue(json.get("prefill_tokens_per_second").asDouble() > 0);
+        assertTrue(json.has("decode_tokens_per_second"));
+        try (BloomModel m = Bloom.load(dir, LoadOptions.defaults())) {
+            int[] expected = m.generate(new int[] {1, 5, 9}, 6).tokens();
+            for (int i = 0; i < expected.length; i++) assertEquals(expected[i], json.get("tokens").get(i).asInt());
+        }
+    }
+
+    @Test
+    void generateStreamsIdsWithoutJson() throws IOException {
+        Result r = run("generate", "--model", tiny().toString(), "--tokens", "1,5,9", "-n", "4", "--ignore-eos");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(4, r.out().trim().split(",").length, r.out());
+        assertTrue(r.err().contains("finish: length"), r.err());
+    }
+
+    @Test
+    void infoDescribesTheModel() throws IOException {
+        Result r = run("info", "--model", tiny().toString(), "--json", "--context", "100");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = JSON.readTree(r.out());
+        assertEquals(6, json.get("n_head").asInt());
+        assertEquals(8, json.get("head_dim").asInt());
+        long params = json.get("parameters").asLong();
+        // 2 layers of (12h^2 + 13h) + embeddings V*h + 4h for the two non-layer norms
+        long h = 48, v = 96;
+        assertEquals(v * h + 4 * h + 2 * (12 * h * h + 13 * h), params);
+        assertEquals(params * 2, json.get("weight_bytes").asLong());
+        assertEquals(2L * 2 * 100 * h * 4, json.get("kv_cache_bytes").asLong());
+        assertTrue(run("info", "--model", tiny().getParent().resolve("tiny").toString()).out().contains("6 heads of 8"));
+    }
+
+    @Test
+    void randomModelWritesALoadableCheckpointAndNeverOverwrites() throws IOException {
+        Path out = tmp.resolve("random");
+        Result r = run("random-model", "--shape", "tiny", "--out", out.toString(), "--dtype", "f16", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        try (BloomModel m = Bloom.load(out, LoadOptions.defaults().withThreads(2))) {
+            assertEquals(128, m.config().hiddenSize());
+            float[] logits = m.logits(new int[] {1, 2, 3});
+            for (float f : logits) assertTrue(Float.isFinite(f));
+        }
+        byte[] before = Files.readAllBytes(out.resolve("model.safetensors"));
+        Result again = run("random-model", "--shape", "tiny", "--out", out.toString(), "--seed", "4");
+        assertEquals(Main.EXIT_BAD_INPUT, again.code());
+        assertTrue(again.err().contains("already exists"), again.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out.resolve("model.safetensors"))));
+        try (var leftovers = Files.list(tmp)) {
+            assertEquals(1, leftovers.count(), "no temporary folder is left behind");
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineAndNonZeroExit() throws IOException {
+        Path dir = tiny();
+        String[][] cases = {
+                {"logits", "--model", tmp.resolve("absent").toString(), "--tokens", "1"},
+                {"logits", "--model", dir.toString(), "--tokens", "1,x"},
+                {"logits", "--model", dir.toString(), "--tokens", "1,96"},
+                {"generate", "--model", dir.toString(), "--tokens", "1,2,3,4,5", "--context", "4"},
+                {"generate", "--model", dir.toString(), "--tokens", "1", "--temperature", "-1"},
+                {"logits", "--model", dir.toString(), "--tokens", "1", "--backend", "quantum"},
+                {"random-model", "--shape", "7b", "--out", tmp.resolve("x").toString()},
+        };
+        String[] expected = {"not a folder", "'x' is not one", "outside the vocabulary", "does not fit the context of 4",
+                "temperature", "unknown backend 'quantum'", "unknown shape '7b'"};
+        for (int i = 0; i < cases.length; i++) {
+            Result r = run(cases[i]);
+            assertEquals(Main.EXIT_BAD_INPUT, r.code(), String.join(" ", cases[i]) + ": " + r.err());
+            assertTrue(r.err().contains(expected[i]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
+        Result verbose = run("logits", "--model", dir.toString(), "--tokens", "1,96", "--verbose");
+        assertTrue(verbose.err().contains("\tat "), "--verbose adds the stack trace");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"info", "logits", "generate", "random-model", "bench"}) {
+            Result r = run(cmd, "--help");
+            assertEquals(0, r.code());
+            assertTrue(r.out().contains("Usage: bloomj " + cmd), r.out());
+        }
+    }
+
+    @Test
+    void benchOnATinyRandomModelReportsPrefillAndDecode() {
+        Result r = run("bench", "--random", "tiny", "-p", "8", "-n", "4", "-r", "1", "--probe-mib", "16", "-t", "1", "-o", "json");
+        assertEquals(0, r.code(), r.err());
+        try {
+            JsonNode json = JSON.readTree(r.out());
+            assertEquals(2, json.size());
+            assertEquals("pp8", json.get(0).get("test").asText());
+            assertEquals("tg4", json.get(1).get("test").asText());
+            assertTrue(json.get(1).get("avg_ts").asDouble() > 0);
+            assertTrue(json.get(1).get("bandwidth_fraction").asDouble() > 0);
+        } catch (IOException e) {
+            throw new AssertionError(r.out(), e);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package io.bloomj.compute;
+
+import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.testing.SafetensorsWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each op alone, on every backend, against a naive double-precision implementation written here,
+ * with odd sizes (not multiples of the vector width, the 4x4 tile, the GEMM k-block or the thread
+ * split). Tolerance: absolute + relative x fp32 epsilon-scale, as the inputs are exact in their dtype.
+ */
+class OpParityTest {
+    private static final Arena ARENA = Arena.ofShared();
+    private static final List<Supplier<Backend>> BACKENDS = List.of(() -> new CpuBackend(1), () -> new CpuBackend(3));
+
+    @AfterAll
+    static void release() {
+        ARENA.close();
+    }
+
+    /** A weight whose values are exactly representable in its dtype, with those values in double. */
+    record TestWeight(Weight weight, double[] values) {}
+
+    static TestWeight weight(DType dtype, Random rnd, double scale, int... shape) {
+        long n = 1;
+        long[] s = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) n *= s[i] = shape[i];
+        MemorySegment seg = ARENA.allocate(n * dtype.bytes(), 8);
+        double[] values = new double[(int) n];
+        for (int i = 0; i < n; i++) {
+            double v = SafetensorsWriter.round(dtype.safetensorsName(), rnd.nextGaussian() * scale);
+            values[i] = v;
+            switch (dtype) {
+                case F32 -> seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) v);
+                case F16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) v));
+                case BF16 -> seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (Float.floatToRawIntBits((float) v) >>> 16));
+            }
+        }
+        return new TestWeight(new Weight("w", dtype, s, seg), values);
+    }
+
+    static float[] activations(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
+    static void assertClose(double[] expected, float[] actual, int count, double tol, String what) {
+        double worst = 0;
+        for (int i = 0; i < count; i++) {
+            double err = Math.abs(expected[i] - actual[i]);
+            assertTrue(err <= tol * (1 + Math.abs(expected[i])), what + " [" + i + "]: expected " + expected[i] + ", got " + actual[i]);
+            worst = Math.max(worst, Math.abs(expected[i]));
+        }
+        assertTrue(worst > 1e-3, what + ": expected values are all ~0, the comparison would prove nothing");
+    }
+
+    /** Runs a one-op graph: writes inputs, executes one step, returns the output buffer. */
+    static float[] run(Backend backend, Op op, int maxRows, Step step, Buffer output, int outRows, Object... inputs) {
+        Graph g = new Graph(List.of(op), maxRows, output, Set.of());
+        try (ExecutionPlan plan = backend.plan(g)) {
+            for (int i = 0; i < inputs.length; i += 2) {
+                Buffer b = (Buffer) inputs[i];
+                plan.write(b, b.rows(), (float[]) inputs[i + 1]);
+            }
+            plan.execute(step);
+            float[] out = new float[outRows * output.cols()];
+            plan.read(output, outRows, out);
+            return out;
+        }
+    }
+
+    static int[] tokens(int n) {
+        return new int[n];
+    }
+
+    @Test
+    void matMulEveryDtypeAndOddShapes() {
+        Random rnd = new Random(1);
+        int[][] shapes = {{1, 67, 37}, {1, 19, 300}, {1, 64, 1024}, {5, 33, 45}, {4, 16, 64}, {13, 21, 300}, {9, 40, 520}};
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                for (DType dtype : DType.values()) {
+                    for (int[] s : shapes) {
+                        int n = s[0], out = s[1], k = s[2];
+                        for (boolean withBias : new boolean[] {true, false}) {
+                            TestWeight w = weight(dtype, rnd, 1 / Math.sqrt(k), out, k);
+                            TestWeight b = withBias ? weight(dtype, rnd, 0.5, out) : null;
+                            float[] x = activations(rnd, n * k);
+                            Buffer in = new Buffer("x", n, k), y = new Buffer("y", n, out);
+                            float[] got = run(backend, new Op.MatMul(in, w.weight(), b == null ? null : b.weight(), y), n,
+                                    new Step(tokens(n), 0, 1), y, n, in, x);
+                            double[] expected = new double[n * out];
+                            for (int r = 0; r < n; r++) {
+                                for (int o = 0; o < out; o++) {
+                                    double sum = b == null ? 0 : b.values()[o];
+                                    for (int i = 0; i < k; i++) sum += w.values()[o * k + i] * x[r * k + i];
+                                    expected[r * out + o] = sum;
+                                }
+                            }
+                            assertClose(expected, got, n * out, 1e-5, backend.description() + " matmul " + dtype + " " + n + "x" + out + "x" + k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void lmHeadComputesOnlyTheLastRows() {
+        Random rnd = new Random(2);
+        int rows = 7, k = 45, vocab = 101, logitRows = 3;
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                TestWeight table = weight(DType.BF16, rnd, 1, vocab, k);
+                float[] x = activations(rnd, rows * k);
+                Buffer in = new Buffer("x", rows, k), logits = new Buffer("logits", 4, vocab);
+                float[] got = run(backend, new Op.LmHead(in, table.weight(), logits), rows, new Step(tokens(rows), 0, logitRows),
+                        logits, logitRows, in, x);
+                double[] expected = new double[logitRows * vocab];
+                for (int r = 0; r < logitRows; r++) {
+                    int src = rows - logitRows + r;
+                    for (int v = 0; v < vocab; v++) {
+                        double s = 0;
+                        for (int i = 0; i < k; i++) s += table.values()[v * k + i] * x[src * k + i];
+                        expected[r * vocab + v] = s;
+                    }
+                }
+                assertClose(expected, got, logitRows * vocab, 1e-5, backend.description() + " lm_head");
+            }
+        }
+    }
+
+    @Test
+    void layerNormGeluAddEmbedding() {
+        Random rnd = new Random(3);
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                for (int cols : new int[] {37, 100, 2560}) {
+                    int n = 3;
+                    TestWeight g = weight(DType.BF16, rnd, 1, cols), b = weight(DType.F32, rnd, 1, cols);
+                    float[] x = activations(rnd, n * cols);
+                    for (int i = 0; i < x.length; i++) x[i] = x[i] * 3 + 5; // a large mean tests the two-pass variance
+                    Buffer in = new Buffer("x", n, cols), out = new Buffer("y", n, cols);
+                    float[] got = run(backend, new Op.LayerNorm(in, g.weight(), b.weight(), 1e-5f, out), n,
+                            new Step(tokens(n), 0, 1), out, n, in, x);
+                    double[] expected = new double[n * cols];
+                    for (int r = 0; r < n; r++) {
+                        double mean = 0, var = 0;
+                        for (int i = 0; i < cols; i++) mean += x[r * cols + i];
+                        mean /= cols;
+                        for (int i = 0; i < cols; i++) var += (x[r * cols + i] - mean) * (x[r * cols + i] - mean);
+                        var /= cols;
+                        for (int i = 0; i < cols; i++) {
+                            expected[r * cols + i] = (x[r * cols + i] - mean) / Math.sqrt(var + 1e-5) * g.values()[i] + b.values()[i];
+                        }
+                    }
+                    assertClose(expected, got, n * cols, 1e-5, backend.description() + " layer_norm " + cols);
+
+                    float[] y = activations(rnd, n * cols);
+                    Buffer in2 = new Buffer("x2", n, cols);
+                    float[] sum = run(backend, new Op.Add(in, in2, out), n, new Step(tokens(n), 0, 1), out, n, in, x, in2, y);
+                    double[] eg = new double[n * cols], es = new double[n * cols];
+                    for (int i = 0; i < n * cols; i++) {
+                        double v = x[i] - 5;   // centre near 0 where tanh is not saturated
+                        x[i] = (float) v;
+                    }
+                    float[] gelu = run(backend, new Op.Gelu(in, out), n, new Step(tokens(n), 0, 1), out, n, in, x);
+                    for (int i = 0; i < n * cols; i++) {
+                        double v = x[i];
+                        eg[i] = v * 0.5 * (1 + Math.tanh(0.79788456 * v * (1 + 0.044715 * v * v)));
+                        es[i] = (double) (x[i] + 5) + y[i];
+                    }
+                    assertClose(eg, gelu, n * cols, 1e-5, backend.description() + " gelu");
+                    assertClose(es, sum, n * cols, 1e-5, backend.description() + " add");
+                }
+                TestWeight table = weight(DType.F16, rnd, 1, 11, 37);
+                Buffer emb = new Buffer("emb", 4, 37);
+                float[] got = run(backend, new Op.Embedding(table.weight(), emb), 4, new Step(new int[] {10, 0, 3, 10}, 0, 1), emb, 4);
+                double[] expected = new double[4 * 37];
+                int[] ids = {10, 0, 3, 10};
+                for (int r = 0; r < 4; r++) for (int i = 0; i < 37; i++) expected[r * 37 + i] = table.values()[ids[r] * 37 + i];
+                assertClose(expected, got, 4 * 37, 0, backend.description() + " embedding");
+            }
+        }
+    }
+
+    /** KvStore then AlibiAttention over a cache that already holds earlier positions. */
+    @Test
+    void kvStoreAndCausalAlibiAttention() {
+        Random rnd = new Random(4);
+        int heads = 3, hd = 7, capacity = 23, width = heads * hd;
+        float[] slopes = {0.5f, 0.125f, 0.03125f};
+        float scale = (float) (1 / Math.sqrt(hd));
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                int[][] steps = {{5, 0}, {1, 5}, {4, 6}, {1, 10}};   // rows, position: prefill, decode, chunk, decode
+                Buffer qkv = new Buffer("qkv", 5, 3 * width), q = new Buffer("q", 5, width);
+                Buffer kc = new Buffer("k_cache", heads * capacity, hd), vc = new Buffer("v_cache", heads * capacity, hd);
+                Buffer out = new Buffer("out", 5, width);
+                Graph g = new Graph(List.of(new Op.KvStore(qkv, heads, hd, q, kc, vc),
+                        new Op.AlibiAttention(q, kc, vc, heads, hd, slopes, scale, out)), 5, out, Set.of(kc, vc));
+                List<float[]> rowsSeen = new ArrayList<>();
+                try (ExecutionPlan plan = backend.plan(g)) {
+                    for (int[] s : steps) {
+                        int rows = s[0], pos = s[1];
+                        float[] in = activations(rnd, rows * 3 * width);
+                        for (int r = 0; r < rows; r++) rowsSeen.add(java.util.Arrays.copyOfRange(in, r * 3 * width, (r + 1) * 3 * width));
+                        plan.write(qkv, rows, in);
+                        plan.execute(new Step(tokens(rows), pos, 1));
+                        float[] got = new float[rows * width];
+                        plan.read(out, rows, got);
+                        double[] expected = new double[rows * width];
+                        for (int r = 0; r < rows; r++) {
+                            int p = pos + r;
+                            for (int h = 0; h < heads; h++) {
+                                double[] sc = new double[p + 1];
+                                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                                for (int j = 0; j <= p; j++) {
+                                    double dot = 0;
+                                    for (int d = 0; d < hd; d++) {
+                                        dot += rowsSeen.get(p)[h * 3 * hd + d] * rowsSeen.get(j)[h * 3 * hd + hd + d];
+                                    }
+                                    sc[j] = dot * scale + slopes[h] * j;
+                                    max = Math.max(max, sc[j]);
+                                }
+                                for (int j = 0; j <= p; j++) sum += sc[j] = Math.exp(sc[j] - max);
+                                for (int d = 0; d < hd; d++) {
+                                    double acc = 0;
+                                    for (int j = 0; j <= p; j++) acc += sc[j] / sum * rowsSeen.get(j)[h * 3 * hd + 2 * hd + d];
+                                    expected[r * width + h * hd + d] = acc;
+                                }
+                            }
+                        }
+                        assertClose(expected, got, rows * width, 1e-5, backend.description() + " attention at " + pos);
+                    }
+                }
+            }
+        }
+    }
+}
