@@ -59,6 +59,15 @@ public final class ThroughputBench {
         return new Result("tg" + tokens, 0, tokens, tps);
     }
 
+    /** Prefills {@code tokens} tokens once with per-op profiling on (after the timed runs: it perturbs timing). */
+    public static Profile profilePrefill(BloomModel model, int tokens) {
+        try (Session s = model.newSession(tokens)) {
+            s.setProfiling(true);
+            s.append(randomTokens(model.config().vocabSize(), tokens, 1));
+            return s.profile();
+        }
+    }
+
     /** Decodes {@code tokens} tokens once with per-op profiling on (after the timed runs: it perturbs timing). */
     public static Profile profileDecode(BloomModel model, int tokens) {
         try (Session s = model.newSession(tokens)) {

@@ -116,7 +116,8 @@ final class BenchCommand implements Callable<Integer> {
                 results.add(ThroughputBench.decode(model, nGen, repetitions));
             }
             report(out, model, modelName, t, probe, results);
-            if (profile && nGen > 0) printProfile(out, ThroughputBench.profileDecode(model, nGen), nGen, probe);
+            if (profile && nPrompt > 0) printProfile(out, "pp" + nPrompt, ThroughputBench.profilePrefill(model, nPrompt), 1, probe);
+            if (profile && nGen > 0) printProfile(out, "tg" + nGen, ThroughputBench.profileDecode(model, nGen), nGen, probe);
         } finally {
             if (tmp != null) delete(tmp);
         }
@@ -171,17 +172,18 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static void printProfile(PrintWriter out, Profile p, int tokens, BandwidthProbe.Result probe) {
-        out.printf(Locale.ROOT, "%nper-op profile of tg%d (ms per token):%n%n", tokens);
-        out.println("| op | calls/token | ms/token | % of step | weights GB/s | of bandwidth |");
+    /** Per-op table; {@code steps} divides the totals (tokens for decode, 1 for a prefill). */
+    private static void printProfile(PrintWriter out, String test, Profile p, int steps, BandwidthProbe.Result probe) {
+        out.printf(Locale.ROOT, "%nper-op profile of %s (per %s):%n%n", test, steps == 1 ? "run" : "token");
+        out.println("| op | calls | ms | % of time | weights GB/s | of bandwidth |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         double total = p.totalNanos();
         for (Profile.Entry e : p.entries()) {
             String gbs = e.weightBytes() == 0 ? "" : String.format(Locale.ROOT, "%.1f", e.gigabytesPerSecond());
             String frac = e.weightBytes() == 0 || probe == null ? ""
                     : String.format(Locale.ROOT, "%.0f%%", 100 * e.gigabytesPerSecond() * 1e9 / probe.median());
-            out.printf(Locale.ROOT, "| %s | %d | %.3f | %.1f | %s | %s |%n", e.kind(), e.calls() / tokens,
-                    e.nanos() / 1e6 / tokens, 100 * e.nanos() / total, gbs, frac);
+            out.printf(Locale.ROOT, "| %s | %d | %.3f | %.1f | %s | %s |%n", e.kind(), e.calls() / steps,
+                    e.nanos() / 1e6 / steps, 100 * e.nanos() / total, gbs, frac);
         }
         out.flush();
     }

@@ -54,10 +54,22 @@ public sealed interface Op {
 
     /**
      * Splits fused QKV rows laid out per head as {@code [heads, 3, headDim]}: queries go to
-     * {@code q [rows, heads*headDim]}, keys and values to the caches {@code [heads, capacity, headDim]}
-     * at positions {@code position + r}.
+     * {@code q [rows, heads*headDim]}; keys and values are cached at positions {@code position + r},
+     * keys transposed in {@code kCache [heads * headDim, capacity]} (so scores over all positions are
+     * contiguous vector work) and values in {@code vCache [heads * capacity, headDim]}.
      */
     record KvStore(Buffer qkv, int heads, int headDim, Buffer q, Buffer kCache, Buffer vCache) implements Op {
+        public KvStore {
+            if (kCache.rows() != heads * headDim || vCache.cols() != headDim || vCache.rows() != heads * kCache.cols()) {
+                throw new IllegalArgumentException("KV caches " + kCache + ", " + vCache + " do not match " + heads + " heads of " + headDim);
+            }
+        }
+
+        /** Positions the caches hold. */
+        public int capacity() {
+            return kCache.cols();
+        }
+
         public List<Buffer> inputs() { return List.of(qkv); }
         public List<Buffer> outputs() { return List.of(q, kCache, vCache); }
         public String kind() { return "kv_store"; }
@@ -66,13 +78,19 @@ public sealed interface Op {
     /**
      * Causal attention with ALiBi: for head {@code h} and query row {@code r} at position
      * {@code p = position + r}, {@code score[j] = scale * q.k[j] + slopes[h] * j} for {@code j <= p},
-     * fp32 softmax, {@code out = sum softmax[j] v[j]}. Heads are concatenated in {@code out}.
+     * fp32 softmax, {@code out = sum softmax[j] v[j]}. Heads are concatenated in {@code out}. The
+     * caches are laid out as {@link KvStore} writes them.
      */
     record AlibiAttention(Buffer q, Buffer kCache, Buffer vCache, int heads, int headDim, float[] slopes,
                           float scale, Buffer out) implements Op {
         public AlibiAttention {
             if (slopes.length != heads) throw new IllegalArgumentException(slopes.length + " slopes for " + heads + " heads");
             slopes = slopes.clone();
+        }
+
+        /** Positions the caches hold. */
+        public int capacity() {
+            return kCache.cols();
         }
 
         @Override

@@ -66,7 +66,7 @@ public final class BloomGraph {
         ops.add(new Op.LayerNorm(embedded, w.embeddingNormWeight(), w.embeddingNormBias(), eps, hidden));
         for (int i = 0; i < c.numLayers(); i++) {
             BloomWeights.Layer l = w.layers().get(i);
-            Buffer kCache = new Buffer("l" + i + ".k_cache", heads * contextLength, hd);
+            Buffer kCache = new Buffer("l" + i + ".k_cache", heads * hd, contextLength);   // keys transposed
             Buffer vCache = new Buffer("l" + i + ".v_cache", heads * contextLength, hd);
             state.add(kCache);
             state.add(vCache);

@@ -208,7 +208,7 @@ class OpParityTest {
             try (Backend backend = make.get()) {
                 int[][] steps = {{5, 0}, {1, 5}, {4, 6}, {1, 10}};   // rows, position: prefill, decode, chunk, decode
                 Buffer qkv = new Buffer("qkv", 5, 3 * width), q = new Buffer("q", 5, width);
-                Buffer kc = new Buffer("k_cache", heads * capacity, hd), vc = new Buffer("v_cache", heads * capacity, hd);
+                Buffer kc = new Buffer("k_cache", heads * hd, capacity), vc = new Buffer("v_cache", heads * capacity, hd);
                 Buffer out = new Buffer("out", 5, width);
                 Graph g = new Graph(List.of(new Op.KvStore(qkv, heads, hd, q, kc, vc),
                         new Op.AlibiAttention(q, kc, vc, heads, hd, slopes, scale, out)), 5, out, Set.of(kc, vc));

@@ -7,31 +7,59 @@ import static io.bloomj.compute.cpu.Vectors.F;
 import static io.bloomj.compute.cpu.Vectors.L;
 
 /**
- * Causal ALiBi attention for one (head, query) pair over a KV cache laid out
- * {@code [heads, capacity, headDim]}: scores in fp32, max-subtracted softmax in fp32, weighted sum
- * of values. The ALiBi bias is {@code slope * j} on the key position j, as transformers builds it
- * (it differs from {@code slope * (j - p)} by a per-row constant, which softmax cancels).
+ * Causal ALiBi attention for one (head, query) pair. Keys are cached transposed,
+ * {@code [headDim, capacity]} per head, so the scores of all positions are built one dimension at
+ * a time with contiguous vector FMAs and no horizontal reductions; values are cached
+ * {@code [capacity, headDim]} per head for the weighted sum. Scores and softmax are fp32. The ALiBi
+ * bias is {@code slope * j} on the key position j, as transformers builds it (it differs from
+ * {@code slope * (j - p)} by a per-row constant, which softmax cancels).
  */
 final class AttentionKernel {
+    private static final FloatVector IOTA = FloatVector.fromArray(F, iota(), 0);
+
     private AttentionKernel() {}
 
+    private static float[] iota() {
+        float[] a = new float[L];
+        for (int i = 0; i < L; i++) a[i] = i;
+        return a;
+    }
+
     /**
-     * @param len    number of keys attended ({@code position + 1})
-     * @param base   offset of this head's first cached position in kCache / vCache
-     * @param scores scratch of at least {@code len} floats
+     * @param kBase    offset of this head's transposed keys in kCache (row d starts at kBase + d * capacity)
+     * @param vBase    offset of this head's first cached value in vCache
+     * @param len      number of keys attended ({@code position + 1})
+     * @param scores   scratch of at least {@code len} floats
      */
-    static void attend(float[] q, int qOff, float[] kCache, float[] vCache, int base, int len, int headDim,
-                       float scale, float slope, float[] scores, float[] out, int outOff) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) {
-            float s = scale * MatMulKernel.dot(q, qOff, kCache, base + j * headDim, headDim) + slope * j;
-            scores[j] = s;
-            max = Math.max(max, s);
-        }
-        float sum = expAndSum(scores, len, max);
-        float inv = 1f / sum;
+    static void attend(float[] q, int qOff, float[] kCache, int kBase, int capacity, float[] vCache, int vBase,
+                       int len, int headDim, float scale, float slope, float[] scores, float[] out, int outOff) {
+        java.util.Arrays.fill(scores, 0, len, 0f);
+        for (int d = 0; d < headDim; d++) axpy(q[qOff + d], kCache, kBase + d * capacity, scores, 0, len);
+        float max = scaleAddBiasAndMax(scores, len, scale, slope);
+        float inv = 1f / expAndSum(scores, len, max);
         java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        for (int j = 0; j < len; j++) axpy(scores[j] * inv, vCache, base + j * headDim, out, outOff, headDim);
+        for (int j = 0; j < len; j++) axpy(scores[j] * inv, vCache, vBase + j * headDim, out, outOff, headDim);
+    }
+
+    /** {@code s[j] = scale * s[j] + slope * j}; returns the maximum. */
+    private static float scaleAddBiasAndMax(float[] s, int len, float scale, float slope) {
+        int j = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (Vectors.ENABLED) {
+            FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            FloatVector slopes = IOTA.mul(slope);
+            for (int bound = F.loopBound(len); j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, s, j).mul(scale).add(slopes.add(slope * j));
+                v.intoArray(s, j);
+                m = m.max(v);
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; j < len; j++) {
+            s[j] = scale * s[j] + slope * j;
+            max = Math.max(max, s[j]);
+        }
+        return max;
     }
 
     private static float expAndSum(float[] s, int len, float max) {
@@ -53,11 +81,12 @@ final class AttentionKernel {
         return sum;
     }
 
+    /** {@code y[yOff..yOff+n) += a * x[xOff..xOff+n)}. */
     private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
         if (Vectors.ENABLED) {
             for (int bound = F.loopBound(n); i < bound; i += L) {
-                FloatVector.fromArray(F, x, xOff + i).mul(a).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+                FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
             }
         }
         for (; i < n; i++) y[yOff + i] += a * x[xOff + i];

@@ -69,7 +69,7 @@ final class CpuPlan implements ExecutionPlan {
         return switch (op) {
             case Op.MatMul m -> MatMulKernel.scratchFloats(m.weight().cols());
             case Op.LmHead h -> MatMulKernel.scratchFloats(h.table().cols());
-            case Op.AlibiAttention a -> a.kCache().rows() / a.heads();
+            case Op.AlibiAttention a -> a.capacity();
             default -> 0;
         };
     }
@@ -140,7 +140,7 @@ final class CpuPlan implements ExecutionPlan {
     private Task kvStore(Op.KvStore k) {
         float[] qkv = array(k.qkv()), q = array(k.q()), kc = array(k.kCache()), vc = array(k.vCache());
         int heads = k.heads(), hd = k.headDim();
-        int capacity = k.kCache().rows() / heads;
+        int capacity = k.capacity();
         int width = heads * hd;
         return step -> {
             if (step.position() + step.rows() > capacity) {
@@ -151,10 +151,9 @@ final class CpuPlan implements ExecutionPlan {
                 int pos = step.position() + r;
                 for (int h = 0; h < heads; h++) {
                     int src = r * 3 * width + h * 3 * hd;     // [heads, 3, headDim] within the row
-                    int dst = (h * capacity + pos) * hd;
                     System.arraycopy(qkv, src, q, r * width + h * hd, hd);
-                    System.arraycopy(qkv, src + hd, kc, dst, hd);
-                    System.arraycopy(qkv, src + 2 * hd, vc, dst, hd);
+                    for (int d = 0; d < hd; d++) kc[(h * hd + d) * capacity + pos] = qkv[src + hd + d];
+                    System.arraycopy(qkv, src + 2 * hd, vc, (h * capacity + pos) * hd, hd);
                 }
             }
         };
@@ -163,15 +162,15 @@ final class CpuPlan implements ExecutionPlan {
     private Task attention(Op.AlibiAttention a) {
         float[] q = array(a.q()), kc = array(a.kCache()), vc = array(a.vCache()), out = array(a.out());
         int heads = a.heads(), hd = a.headDim();
-        int capacity = a.kCache().rows() / heads;
+        int capacity = a.capacity();
         int width = heads * hd;
         float[] slopes = a.slopes();
         float scale = a.scale();
         return step -> team.parallelFor(step.rows() * heads, 1, (s, e, t) -> {
             for (int i = s; i < e; i++) {
                 int r = i / heads, h = i % heads;
-                AttentionKernel.attend(q, r * width + h * hd, kc, vc, h * capacity * hd, step.position() + r + 1, hd,
-                        scale, slopes[h], scratch[t], out, r * width + h * hd);
+                AttentionKernel.attend(q, r * width + h * hd, kc, h * hd * capacity, capacity, vc, h * capacity * hd,
+                        step.position() + r + 1, hd, scale, slopes[h], scratch[t], out, r * width + h * hd);
             }
         });
     }

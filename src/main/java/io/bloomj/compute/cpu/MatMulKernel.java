@@ -24,8 +24,12 @@ import static io.bloomj.compute.cpu.Vectors.LE;
  * {@code [o0, o1)} between threads, so no two threads write the same element.
  */
 final class MatMulKernel {
-    /** Depth of a GEMM k-block: a 4-row panel is 4 KiB and 128 input rows are 128 KiB (L1 / L2). */
-    static final int KC = 256;
+    /**
+     * Depth of a GEMM k-block. Each 4x4 tile ends with 16 horizontal reductions, so deeper blocks
+     * amortise them better; 1024 (a 16 KiB panel, 4 KiB per input row) measured fastest on a
+     * Sapphire Rapids core (92 GFLOP/s against 75 for 256 and 73 for 4096).
+     */
+    static final int KC = 1024;
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
         return Math.max(4 * KC, k);   // GEMM panel, or GEMV packed x / widened f16 row
@@ -245,7 +249,8 @@ final class MatMulKernel {
 
     /**
      * The register tile: 4 weight rows (panel, stride kc) x 4 input rows (stride ldx), 16
-     * accumulators, each loaded vector used four times.
+     * accumulators, each loaded vector used four times. A 4x6 tile (24 accumulators) would load
+     * less per FMA, but C2 then stops keeping the vectors in registers and it ran 18x slower.
      */
     private static void tile4x4(float[] p, int kc, float[] x, int xAt, int ldx, float[] y, int yAt, int ldy) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c02 = FloatVector.zero(F), c03 = FloatVector.zero(F);
