@@ -137,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
                         .field("backends", "cpu").field("cpu_info", cpu).field("n_threads", t)
                         .field("n_prompt", r.nPrompt()).field("n_gen", r.nGen()).field("n_depth", 0).field("test", r.test())
                         .field("avg_ts", r.mean()).field("stddev_ts", r.stddev()).field("median_ts", r.median())
-                        .field("samples_ts", java.util.Arrays.toString(r.tokensPerSecond()))
+                        .field("samples_ts", r.tokensPerSecond())
                         .field("java_version", Runtime.version().toString());
                 if (r.nGen() > 0) {
                     j.field("weight_gb_per_second", r.median() * bytesPerToken / 1e9);

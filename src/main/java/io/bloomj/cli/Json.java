@@ -40,6 +40,11 @@ final class Json implements AutoCloseable {
                     for (int v : a) g.writeNumber(v);
                     g.writeEndArray();
                 }
+                case double[] a -> {
+                    g.writeStartArray();
+                    for (double v : a) g.writeNumber(v);
+                    g.writeEndArray();
+                }
                 case float[] a -> {
                     g.writeStartArray();
                     for (float v : a) g.writeNumber(v);

@@ -147,15 +147,19 @@ final class CpuPlan implements ExecutionPlan {
                 throw new IllegalArgumentException("positions up to " + (step.position() + step.rows())
                         + " exceed the KV cache of " + capacity);
             }
-            for (int r = 0; r < step.rows(); r++) {
-                int pos = step.position() + r;
-                for (int h = 0; h < heads; h++) {
-                    int src = r * 3 * width + h * 3 * hd;     // [heads, 3, headDim] within the row
-                    System.arraycopy(qkv, src, q, r * width + h * hd, hd);
-                    for (int d = 0; d < hd; d++) kc[(h * hd + d) * capacity + pos] = qkv[src + hd + d];
-                    System.arraycopy(qkv, src + 2 * hd, vc, (h * capacity + pos) * hd, hd);
+            // Split by head: the transposed key writes touch headDim cache lines per head and
+            // position, mostly misses after a token's weight stream; the threads wait on them in parallel.
+            team.parallelFor(heads, 1, (h0, h1, t) -> {
+                for (int r = 0; r < step.rows(); r++) {
+                    int pos = step.position() + r;
+                    for (int h = h0; h < h1; h++) {
+                        int src = r * 3 * width + h * 3 * hd;     // [heads, 3, headDim] within the row
+                        System.arraycopy(qkv, src, q, r * width + h * hd, hd);
+                        for (int d = 0; d < hd; d++) kc[(h * hd + d) * capacity + pos] = qkv[src + hd + d];
+                        System.arraycopy(qkv, src + 2 * hd, vc, (h * capacity + pos) * hd, hd);
+                    }
                 }
-            }
+            });
         };
     }
 
