@@ -2,7 +2,10 @@ package io.bloomj.api;
 
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
+import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.compute.opencl.KernelStyle;
+import io.bloomj.compute.opencl.OpenClBackend;
 import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
 
@@ -21,7 +24,7 @@ import java.util.List;
  */
 public final class Bloom {
     /** Backend names accepted by {@link LoadOptions#backend()}. */
-    public static final List<String> BACKENDS = List.of("cpu");
+    public static final List<String> BACKENDS = List.of("cpu", "opencl");
 
     private Bloom() {}
 
@@ -32,7 +35,15 @@ public final class Bloom {
      * @throws io.bloomj.CheckpointException when the folder, config or weights are unusable
      */
     public static BloomModel load(Path dir, LoadOptions options) {
-        Backend backend = backend(options);
+        return load(dir, options, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #load(Path, LoadOptions)}, reporting long work (weight upload to a device, which
+     * happens when the first session is created) to {@code progress}.
+     */
+    public static BloomModel load(Path dir, LoadOptions options, ProgressListener progress) {
+        Backend backend = backend(options, progress);
         Checkpoint checkpoint = null;
         try {
             checkpoint = Checkpoint.open(dir);
@@ -49,9 +60,10 @@ public final class Bloom {
         return load(dir, LoadOptions.defaults());
     }
 
-    private static Backend backend(LoadOptions options) {
+    private static Backend backend(LoadOptions options, ProgressListener progress) {
         return switch (options.backend()) {
             case "cpu" -> new CpuBackend(options.threads());
+            case "opencl" -> OpenClBackend.open(options.device(), KernelStyle.AUTO, progress);
             default -> throw new InvalidInputException("unknown backend '" + options.backend()
                     + "'; available: " + String.join(", ", BACKENDS));
         };

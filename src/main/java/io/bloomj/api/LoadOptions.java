@@ -7,38 +7,44 @@ import io.bloomj.compute.cpu.CpuBackend;
  * How to load and run a model. Start from {@link #defaults()} and change what you need:
  * {@code LoadOptions.defaults().withThreads(2).withContextLength(4096)}.
  *
- * @param backend       {@code cpu} (more with the OpenCL and CUDA backends)
+ * @param backend       {@code cpu} or {@code opencl}
+ * @param device        device number for device backends (see {@code bloomj devices})
  * @param threads       CPU threads for the CPU backend
  * @param contextLength KV cache length of a {@link Session}, in tokens (BLOOM itself has no limit)
  * @param batchSize     most prompt tokens processed in one prefill step (larger prompts run in chunks)
  */
-public record LoadOptions(String backend, int threads, int contextLength, int batchSize) {
+public record LoadOptions(String backend, int device, int threads, int contextLength, int batchSize) {
     public static final int DEFAULT_CONTEXT = 2048;
     public static final int DEFAULT_BATCH = 512;
 
     public LoadOptions {
         if (threads < 1) throw new InvalidInputException("threads must be at least 1, got " + threads);
         if (contextLength < 1) throw new InvalidInputException("context length must be at least 1, got " + contextLength);
+        if (device < 0) throw new InvalidInputException("device number must be >= 0, got " + device);
         if (batchSize < 1) throw new InvalidInputException("batch size must be at least 1, got " + batchSize);
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions("cpu", CpuBackend.defaultThreads(), DEFAULT_CONTEXT, DEFAULT_BATCH);
+        return new LoadOptions("cpu", 0, CpuBackend.defaultThreads(), DEFAULT_CONTEXT, DEFAULT_BATCH);
     }
 
     public LoadOptions withBackend(String backend) {
-        return new LoadOptions(backend, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize);
+    }
+
+    public LoadOptions withDevice(int device) {
+        return new LoadOptions(backend, device, threads, contextLength, batchSize);
     }
 
     public LoadOptions withThreads(int threads) {
-        return new LoadOptions(backend, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize);
     }
 
     public LoadOptions withContextLength(int contextLength) {
-        return new LoadOptions(backend, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize);
     }
 
     public LoadOptions withBatchSize(int batchSize) {
-        return new LoadOptions(backend, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize);
     }
 }

@@ -42,6 +42,14 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
+    /**
+     * Appends tokens and returns the greedy next token. Only the token id comes back from the
+     * backend (no logits), which is what makes device decoding cheap.
+     */
+    public int appendGreedy(int... tokens) {
+        return sequence.appendGreedy(tokens);
+    }
+
     /** Appends tokens and returns the logits after each of them, {@code [tokens.length][vocab]}. */
     public float[][] appendAll(int... tokens) {
         return sequence.appendAll(tokens);
@@ -58,34 +66,39 @@ public final class Session implements AutoCloseable {
      * so a following call continues the text.
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener) {
+        // Greedy decoding reads back only the argmax the backend computed; sampling needs the logits.
+        boolean greedy = options.temperature() == 0f;
         Sampler sampler = new Sampler(options.temperature(), options.seed());
         long start = System.nanoTime();
-        float[] logits = new float[vocab];
-        sequence.append(prompt, logits);
-        long prefillEnd = System.nanoTime();
+        float[] logits = greedy ? null : new float[vocab];
+        int token = greedy ? sequence.appendGreedy(prompt) : sampleAfter(prompt, logits, sampler);
+        long firstToken = System.nanoTime();
         int[] out = new int[options.maxNewTokens()];
         int n = 0;
-        long firstToken = 0;
         int decodeSteps = 0;
         FinishReason reason;
         while (true) {
-            int token = sampler.sample(logits);
-            if (n == 0) firstToken = System.nanoTime();
             out[n++] = token;
             listener.onToken(token);
             if (options.stopAtEos() && token == eos) { reason = FinishReason.EOS; break; }
             if (n == options.maxNewTokens()) { reason = FinishReason.LENGTH; break; }
             if (sequence.length() == sequence.contextLength()) { reason = FinishReason.CONTEXT; break; }
-            sequence.append(new int[] {token}, logits);
+            int[] next = {token};
+            token = greedy ? sequence.appendGreedy(next) : sampleAfter(next, logits, sampler);
             decodeSteps++;
         }
         long end = System.nanoTime();
-        double prefillSeconds = (prefillEnd - start) / 1e9;
+        double prefillSeconds = (firstToken - start) / 1e9;
         double decodeSeconds = (end - firstToken) / 1e9;
         return new GenerationResult(java.util.Arrays.copyOf(out, n), reason, prompt.length,
                 (firstToken - start) / 1e6,
                 prompt.length / prefillSeconds,
                 decodeSteps == 0 ? 0 : decodeSteps / decodeSeconds);
+    }
+
+    private int sampleAfter(int[] tokens, float[] logits, Sampler sampler) {
+        sequence.append(tokens, logits);
+        return sampler.sample(logits);
     }
 
     /** Turns per-op timing on or off (it adds a little overhead; keep it off when timing throughput). */

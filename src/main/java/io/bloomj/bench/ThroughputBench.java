@@ -3,7 +3,6 @@ package io.bloomj.bench;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.Session;
 import io.bloomj.compute.Profile;
-import io.bloomj.engine.Sampler;
 
 import java.util.SplittableRandom;
 
@@ -51,7 +50,7 @@ public final class ThroughputBench {
             try (Session s = model.newSession(tokens)) {
                 int next = model.config().bosTokenId();
                 long t0 = System.nanoTime();
-                for (int i = 0; i < tokens; i++) next = Sampler.argmax(s.append(next));
+                for (int i = 0; i < tokens; i++) next = s.appendGreedy(next);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 if (r >= 0) tps[r] = tokens / seconds;
             }
@@ -73,7 +72,7 @@ public final class ThroughputBench {
         try (Session s = model.newSession(tokens)) {
             s.setProfiling(true);
             int next = model.config().bosTokenId();
-            for (int i = 0; i < tokens; i++) next = Sampler.argmax(s.append(next));
+            for (int i = 0; i < tokens; i++) next = s.appendGreedy(next);
             return s.profile();
         }
     }

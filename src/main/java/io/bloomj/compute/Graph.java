@@ -13,9 +13,10 @@ import java.util.Set;
  * @param ops      in execution order
  * @param maxRows  largest {@link Step#rows()} a step may have (the activation buffers' capacity)
  * @param logits   the buffer {@link Op.LmHead} writes, read back by the engine
+ * @param argmax   the buffer {@link Op.Argmax} writes (the greedy next token), or null
  * @param state    buffers that persist from one step to the next (the KV cache); all others are scratch
  */
-public record Graph(List<Op> ops, int maxRows, Buffer logits, Set<Buffer> state) {
+public record Graph(List<Op> ops, int maxRows, Buffer logits, Buffer argmax, Set<Buffer> state) {
     public Graph {
         ops = List.copyOf(ops);
         state = Collections.unmodifiableSet(new LinkedHashSet<>(state));
@@ -44,6 +45,7 @@ public record Graph(List<Op> ops, int maxRows, Buffer logits, Set<Buffer> state)
                 case Op.Add a -> { }
                 case Op.KvStore k -> { }
                 case Op.AlibiAttention a -> { }
+                case Op.Argmax a -> { }
             }
         }
         return new ArrayList<>(all);

@@ -104,6 +104,17 @@ public sealed interface Op {
     }
 
     /**
+     * The index of the largest logit of each of the step's {@link Step#logitRows()} rows (ties to the
+     * lowest index, as {@code torch.argmax}), stored as a float in {@code token [rows, 1]} (exact for
+     * ids below 2^24). Lets greedy decoding read back one number per token instead of the logits.
+     */
+    record Argmax(Buffer logits, Buffer token) implements Op {
+        public List<Buffer> inputs() { return List.of(logits); }
+        public List<Buffer> outputs() { return List.of(token); }
+        public String kind() { return "argmax"; }
+    }
+
+    /**
      * Logits of the step's last {@link Step#logitRows()} rows: {@code logits[i] = table . in[rows - logitRows + i]}.
      * Separate from {@link MatMul} because it touches only the rows that need logits and because
      * device backends fuse it with argmax / sampling.

@@ -23,6 +23,7 @@ import java.util.Set;
  *   m   = LN_post(attn_output)
  *   hidden = W_down . gelu(W_up . m) + (post-LN residual ? m : attn_output)
  * logits = LN_f(hidden[last rows]) . word_embeddings^T   (tied head)
+ * next_token = argmax(logits)                             (greedy decoding reads only this)
  * </pre>
  *
  * Scratch buffers are shared by all layers (a step runs layers in order); only the KV caches are
@@ -56,6 +57,7 @@ public final class BloomGraph {
         Buffer ffnOut = new Buffer("ffn_out", maxRows, h);
         Buffer finalNorm = new Buffer("final_norm", maxRows, h);
         Buffer logits = new Buffer("logits", maxLogitRows, c.vocabSize());
+        Buffer nextToken = new Buffer("next_token", maxLogitRows, 1);
 
         float[] slopes = Alibi.slopes(heads);
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -84,6 +86,7 @@ public final class BloomGraph {
         }
         ops.add(new Op.LayerNorm(hidden, w.finalNormWeight(), w.finalNormBias(), eps, finalNorm));
         ops.add(new Op.LmHead(finalNorm, w.lmHead(), logits));
-        return new Graph(ops, maxRows, logits, state);
+        ops.add(new Op.Argmax(logits, nextToken));
+        return new Graph(ops, maxRows, logits, nextToken, state);
     }
 }

@@ -55,14 +55,29 @@ public final class Sequence implements AutoCloseable {
      * the last one, written into {@code logits} (vocab-sized).
      */
     public void append(int[] tokens, float[] logits) {
+        run(tokens);
+        plan.read(graph.logits(), 1, logits);
+    }
+
+    private void run(int[] tokens) {
         check(tokens);
         int batch = graph.maxRows();
         for (int start = 0; start < tokens.length; start += batch) {
             int end = Math.min(tokens.length, start + batch);
-            plan.execute(new Step(Arrays.copyOfRange(tokens, start, end), length, 1));
+            plan.execute(new Step(start == 0 && end == tokens.length ? tokens : Arrays.copyOfRange(tokens, start, end), length, 1));
             length += end - start;
         }
-        plan.read(graph.logits(), 1, logits);
+    }
+
+    /**
+     * Appends {@code tokens} and returns the greedy next token (the argmax of the last logits,
+     * computed by the backend: only one number comes back from a device).
+     */
+    public int appendGreedy(int[] tokens) {
+        run(tokens);
+        float[] id = new float[1];
+        plan.read(graph.argmax(), 1, id);
+        return (int) id[0];
     }
 
     /** Appends {@code tokens} and returns the logits after every one of them, {@code [tokens.length][vocab]}. */

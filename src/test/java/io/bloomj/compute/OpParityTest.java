@@ -1,6 +1,6 @@
 package io.bloomj.compute;
 
-import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.testing.TestBackends;
 import io.bloomj.testing.SafetensorsWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -17,13 +17,14 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Each op alone, on every backend, against a naive double-precision implementation written here,
+ * Each op alone (and the pairs device backends fuse), on every backend available here (see
+ * {@link TestBackends}), against a naive double-precision implementation written here,
  * with odd sizes (not multiples of the vector width, the 4x4 tile, the GEMM k-block or the thread
  * split). Tolerance: absolute + relative x fp32 epsilon-scale, as the inputs are exact in their dtype.
  */
 class OpParityTest {
     private static final Arena ARENA = Arena.ofShared();
-    private static final List<Supplier<Backend>> BACKENDS = List.of(() -> new CpuBackend(1), () -> new CpuBackend(3));
+    private static final List<Supplier<Backend>> BACKENDS = TestBackends.all().stream().map(TestBackends.Named::open).toList();
 
     @AfterAll
     static void release() {
@@ -69,7 +70,7 @@ class OpParityTest {
 
     /** Runs a one-op graph: writes inputs, executes one step, returns the output buffer. */
     static float[] run(Backend backend, Op op, int maxRows, Step step, Buffer output, int outRows, Object... inputs) {
-        Graph g = new Graph(List.of(op), maxRows, output, Set.of());
+        Graph g = new Graph(List.of(op), maxRows, output, null, Set.of());
         try (ExecutionPlan plan = backend.plan(g)) {
             for (int i = 0; i < inputs.length; i += 2) {
                 Buffer b = (Buffer) inputs[i];
@@ -211,7 +212,7 @@ class OpParityTest {
                 Buffer kc = new Buffer("k_cache", heads * hd, capacity), vc = new Buffer("v_cache", heads * capacity, hd);
                 Buffer out = new Buffer("out", 5, width);
                 Graph g = new Graph(List.of(new Op.KvStore(qkv, heads, hd, q, kc, vc),
-                        new Op.AlibiAttention(q, kc, vc, heads, hd, slopes, scale, out)), 5, out, Set.of(kc, vc));
+                        new Op.AlibiAttention(q, kc, vc, heads, hd, slopes, scale, out)), 5, out, null, Set.of(kc, vc));
                 List<float[]> rowsSeen = new ArrayList<>();
                 try (ExecutionPlan plan = backend.plan(g)) {
                     for (int[] s : steps) {

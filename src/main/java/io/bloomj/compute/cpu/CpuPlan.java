@@ -84,6 +84,7 @@ final class CpuPlan implements ExecutionPlan {
             case Op.Add a -> elementwise(a.out().cols(), (s, e) -> AddKernel.range(array(a.a()), array(a.b()), array(a.out()), s, e));
             case Op.KvStore k -> kvStore(k);
             case Op.AlibiAttention a -> attention(a);
+            case Op.Argmax a -> argmax(a);
         };
     }
 
@@ -160,6 +161,18 @@ final class CpuPlan implements ExecutionPlan {
                     }
                 }
             });
+        };
+    }
+
+    private Task argmax(Op.Argmax a) {
+        float[] logits = array(a.logits()), token = array(a.token());
+        int vocab = a.logits().cols();
+        return step -> {
+            for (int r = 0; r < step.logitRows(); r++) {
+                int base = r * vocab, best = 0;
+                for (int i = 1; i < vocab; i++) if (logits[base + i] > logits[base + best]) best = i;
+                token[r] = best;
+            }
         };
     }
 

@@ -1,0 +1,78 @@
+// Causal attention with ALiBi over the KV cache: for head h and query row r at p = position + r,
+// score[j] = scale * q.k[j] + slope[h] * j for j <= p, softmax in fp32, out = sum softmax[j] v[j].
+// Both kernels use the online softmax (running max m, running sum l, rescaled accumulator), so no
+// score array is kept. HD (head dim) is a build-time constant.
+
+// CPU devices: one work-item per (head, row) walks all keys.
+__kernel void alibi_attention(__global const float* q, __global const float* kc, __global const float* vc,
+                              __global float* out, __global const float* slopes, int heads, int capacity,
+                              int position, float scale) {
+    int h = get_global_id(0), r = get_global_id(1);
+    int width = heads * HD, p = position + r;
+    __global const float* qr = q + r * width + h * HD;
+    __global const float* kt = kc + (size_t) h * HD * capacity;
+    __global const float* vh = vc + (size_t) h * capacity * HD;
+    float slope = slopes[h];
+    float qv[HD], acc[HD];
+    for (int d = 0; d < HD; d++) {
+        qv[d] = qr[d];
+        acc[d] = 0.0f;
+    }
+    float m = -INFINITY, l = 0.0f;
+    for (int j = 0; j <= p; j++) {
+        float dot = 0.0f;
+        for (int d = 0; d < HD; d++) dot += qv[d] * kt[(size_t) d * capacity + j];
+        float s = scale * dot + slope * j;
+        float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);
+        l = l * corr + e;
+        __global const float* vj = vh + (size_t) j * HD;
+        for (int d = 0; d < HD; d++) acc[d] = acc[d] * corr + e * vj[d];
+        m = mn;
+    }
+    __global float* o = out + r * width + h * HD;
+    for (int d = 0; d < HD; d++) o[d] = acc[d] / l;
+}
+
+// GPUs: one work-group per (head, row) splits the keys between its WG work-items (flash-decoding
+// within a group), then merges their partial (m, l, acc) in local memory.
+__kernel void alibi_attention_split(__global const float* q, __global const float* kc, __global const float* vc,
+                                    __global float* out, __global const float* slopes, int heads, int capacity,
+                                    int position, float scale, __local float* lm, __local float* ll,
+                                    __local float* lacc) {
+    int h = get_group_id(0), r = get_group_id(1), lid = get_local_id(0), n = get_local_size(0);
+    int width = heads * HD, p = position + r;
+    __global const float* qr = q + r * width + h * HD;
+    __global const float* kt = kc + (size_t) h * HD * capacity;
+    __global const float* vh = vc + (size_t) h * capacity * HD;
+    float slope = slopes[h];
+    float acc[HD];
+    for (int d = 0; d < HD; d++) acc[d] = 0.0f;
+    float m = -INFINITY, l = 0.0f;
+    for (int j = lid; j <= p; j += n) {
+        float dot = 0.0f;
+        for (int d = 0; d < HD; d++) dot += qr[d] * kt[(size_t) d * capacity + j];
+        float s = scale * dot + slope * j;
+        float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);
+        l = l * corr + e;
+        __global const float* vj = vh + (size_t) j * HD;
+        for (int d = 0; d < HD; d++) acc[d] = acc[d] * corr + e * vj[d];
+        m = mn;
+    }
+    lm[lid] = m;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float gm = -INFINITY;
+    for (int t = 0; t < n; t++) gm = fmax(gm, lm[t]);
+    // Work-items that saw no key (m = -inf) contribute nothing.
+    float f = m == -INFINITY ? 0.0f : exp(m - gm);
+    ll[lid] = l * f;
+    for (int d = 0; d < HD; d++) lacc[lid * HD + d] = acc[d] * f;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float total = 0.0f;
+    for (int t = 0; t < n; t++) total += ll[t];
+    __global float* o = out + r * width + h * HD;
+    for (int d = lid; d < HD; d += n) {
+        float s = 0.0f;
+        for (int t = 0; t < n; t++) s += lacc[t * HD + d];
+        o[d] = s / total;
+    }
+}

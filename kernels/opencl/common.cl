@@ -1,0 +1,41 @@
+// Prepended to every bloomj OpenCL program. Weights keep their checkpoint dtype, chosen per
+// program with -DW_BF16 / -DW_F16 / -DW_F32; activations, biases and norms are fp32.
+//
+// bf16 is the top half of an fp32: widen by a 16-bit shift.
+//   bf16:            s eeeeeeee mmmmmmm
+//   fp32: s eeeeeeee mmmmmmm 0000000000000000
+// f16 uses vload_half, which is core OpenCL 1.2 (no cl_khr_fp16 needed to read halves).
+
+#if defined(W_BF16)
+typedef ushort wtype;
+inline float loadw(__global const wtype* p, size_t i) { return as_float(((uint) p[i]) << 16); }
+inline float8 loadw8(__global const wtype* p, size_t i8) { return as_float8(convert_uint8(vload8(i8, p)) << (uint8) (16)); }
+#elif defined(W_F16)
+typedef half wtype;
+inline float loadw(__global const wtype* p, size_t i) { return vload_half(i, p); }
+inline float8 loadw8(__global const wtype* p, size_t i8) { return vload_half8(i8, p); }
+#else
+typedef float wtype;
+inline float loadw(__global const wtype* p, size_t i) { return p[i]; }
+inline float8 loadw8(__global const wtype* p, size_t i8) { return vload8(i8, p); }
+#endif
+
+inline float hsum8(float8 v) {
+    float4 a = v.lo + v.hi;
+    float2 b = a.lo + a.hi;
+    return b.x + b.y;
+}
+
+// Sum of v over the work-group (local size a power of two); every work-item gets the result.
+inline float group_sum(float v, __local float* scratch) {
+    int lid = get_local_id(0), n = get_local_size(0);
+    scratch[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = n / 2; s > 0; s >>= 1) {
+        if (lid < s) scratch[lid] += scratch[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float total = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return total;
+}

@@ -1,0 +1,87 @@
+// y[r, o] = act(W[o] . x[r] + bias[o]) + residual[r, o]   for the step's rows r and outputs o of a
+// weight block (rows [yoff, yoff + N) of the full matrix; yoff = 0 unless the weight is split).
+//   act: 0 = none, 1 = BLOOM tanh GELU (the MLP's dense_h_to_4h fused with its activation)
+//   has_res: add residual (dense / dense_4h_to_h fused with the residual connection)
+// x row r starts at x[xoff + r * K]; y and residual rows have stride ldy.
+
+inline float activate(float v, int act) {
+    return act == 1 ? v * 0.5f * (1.0f + tanh(0.79788456f * v * (1.0f + 0.044715f * v * v))) : v;
+}
+
+inline float dot_row(__global const wtype* w, __global const float* x, int K) {
+    int K8 = K / 8;
+    float8 acc = (float8) (0.0f);
+    for (int i = 0; i < K8; i++) acc = fma(loadw8(w, i), vload8(i, x), acc);
+    float s = hsum8(acc);
+    for (int k = K8 * 8; k < K; k++) s += loadw(w, k) * x[k];
+    return s;
+}
+
+// GEMV for CPU devices: one work-item per output, 8-wide loads, no barriers.
+__kernel void matmul_rows(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+                          __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
+                          __global const float* res, int has_res) {
+    int o = get_global_id(0);
+    if (o >= N) return;
+    __global const wtype* w = W + (size_t) o * K;
+    float b = bias[yoff + o];
+    for (int r = 0; r < rows; r++) {
+        size_t at = (size_t) r * ldy + yoff + o;
+        float v = activate(dot_row(w, x + xoff + (size_t) r * K, K) + b, act);
+        y[at] = has_res ? v + res[at] : v;
+    }
+}
+
+// GEMV for GPUs: one work-group per output, its work-items stride over k, local tree reduction.
+__kernel void matmul_wg(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+                        __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
+                        __global const float* res, int has_res, __local float* scratch) {
+    int o = get_group_id(0), lid = get_local_id(0), n = get_local_size(0);
+    __global const wtype* w = W + (size_t) o * K;
+    int K8 = K / 8;
+    for (int r = 0; r < rows; r++) {
+        __global const float* xr = x + xoff + (size_t) r * K;
+        float8 acc = (float8) (0.0f);
+        for (int i = lid; i < K8; i += n) acc = fma(loadw8(w, i), vload8(i, xr), acc);
+        float s = hsum8(acc);
+        for (int k = K8 * 8 + lid; k < K; k += n) s += loadw(w, k) * xr[k];
+        s = group_sum(s, scratch);
+        if (lid == 0) {
+            size_t at = (size_t) r * ldy + yoff + o;
+            float v = activate(s + bias[yoff + o], act);
+            y[at] = has_res ? v + res[at] : v;
+        }
+    }
+}
+
+// GEMM for prefill: each work-item computes a 4 (rows) x 4 (outputs) tile, so every weight and
+// input vector it loads is used four times.
+__kernel void matmul_tiled(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+                           __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
+                           __global const float* res, int has_res) {
+    int o0 = get_global_id(0) * 4, r0 = get_global_id(1) * 4;
+    if (o0 >= N || r0 >= rows) return;
+    int no = min(4, N - o0), nr = min(4, rows - r0);
+    float8 acc[4][4];
+    for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = (float8) (0.0f);
+    int K8 = K / 8;
+    __global const wtype* w[4];
+    __global const float* xr[4];
+    for (int j = 0; j < 4; j++) w[j] = W + (size_t) (o0 + min(j, no - 1)) * K;
+    for (int i = 0; i < 4; i++) xr[i] = x + xoff + (size_t) (r0 + min(i, nr - 1)) * K;
+    for (int k = 0; k < K8; k++) {
+        float8 wv[4], xv[4];
+        for (int j = 0; j < 4; j++) wv[j] = loadw8(w[j], k);
+        for (int i = 0; i < 4; i++) xv[i] = vload8(k, xr[i]);
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = fma(wv[j], xv[i], acc[i][j]);
+    }
+    for (int i = 0; i < nr; i++) {
+        for (int j = 0; j < no; j++) {
+            float s = hsum8(acc[i][j]);
+            for (int k = K8 * 8; k < K; k++) s += loadw(w[j], k) * xr[i][k];
+            size_t at = (size_t) (r0 + i) * ldy + yoff + o0 + j;
+            float v = activate(s + bias[yoff + o0 + j], act);
+            y[at] = has_res ? v + res[at] : v;
+        }
+    }
+}

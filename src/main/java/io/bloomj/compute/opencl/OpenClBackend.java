@@ -1,0 +1,207 @@
+package io.bloomj.compute.opencl;
+
+import io.bloomj.BloomjException;
+import io.bloomj.InsufficientMemoryException;
+import io.bloomj.compute.Backend;
+import io.bloomj.compute.ExecutionPlan;
+import io.bloomj.compute.Graph;
+import io.bloomj.compute.Op;
+import io.bloomj.compute.ProgressListener;
+import io.bloomj.compute.Weight;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs graphs on an OpenCL 1.2+ device through java.lang.foreign. Weights are uploaded once, on the
+ * first plan, and stay resident for every plan of the backend (on CPU devices the mapped checkpoint
+ * is used in place); each plan owns its activations and KV cache on the device.
+ *
+ * <pre>{@code
+ * try (OpenClBackend cl = OpenClBackend.open(0, KernelStyle.AUTO, ProgressListener.NONE)) { ... }
+ * }</pre>
+ */
+public final class OpenClBackend implements Backend {
+    final ClContext ctx;
+    final ClPrograms programs;
+    final KernelStyle style;
+    private final ProgressListener progress;
+    private final Map<Weight, DeviceWeight> matrices = new IdentityHashMap<>();
+    private final Map<Weight, MemorySegment> vectors = new IdentityHashMap<>();
+    private final Map<Integer, MemorySegment> zeros = new java.util.HashMap<>();
+    private long allocated;
+
+    private OpenClBackend(ClContext ctx, KernelStyle style, Path cacheDir, ProgressListener progress) {
+        this.ctx = ctx;
+        this.style = style.resolve(ctx.device);
+        this.programs = new ClPrograms(ctx, cacheDir);
+        this.progress = progress;
+    }
+
+    /**
+     * Opens device {@code index} of {@link ClDevice#discover()}.
+     *
+     * @param progress receives weight upload progress
+     * @throws BloomjException when there is no OpenCL, no such device, or the device cannot run bloomj
+     */
+    public static OpenClBackend open(int index, KernelStyle style, ProgressListener progress) {
+        return open(index, style, ClPrograms.defaultCacheDir(), progress);
+    }
+
+    public static OpenClBackend open(int index, KernelStyle style, Path cacheDir, ProgressListener progress) {
+        OpenCl cl = OpenCl.load().orElseThrow(() -> new BloomjException(OpenCl.unavailableReason()));
+        List<ClDevice> devices = ClDevice.discover();
+        if (devices.isEmpty()) {
+            throw new BloomjException("no OpenCL platform or device found (Debian/Ubuntu: apt-get install pocl-opencl-icd "
+                    + "for CPUs, or the GPU vendor's OpenCL driver); run 'bloomj devices' to check");
+        }
+        if (index < 0 || index >= devices.size()) {
+            throw new BloomjException("no OpenCL device " + index + "; there are " + devices.size() + " (0-" + (devices.size() - 1)
+                    + "), see 'bloomj devices'");
+        }
+        ClDevice device = devices.get(index);
+        if (!device.usable()) throw new BloomjException("OpenCL device " + index + " (" + device + ") " + device.whyNotUsable());
+        return new OpenClBackend(new ClContext(cl, device), style, cacheDir, progress);
+    }
+
+    /** Whether an OpenCL device exists here; the reason when not. */
+    public static String unavailableReason() {
+        if (OpenCl.load().isEmpty()) return OpenCl.unavailableReason();
+        if (ClDevice.discover().isEmpty()) return "no OpenCL platform or device found";
+        return null;
+    }
+
+    public ClDevice device() {
+        return ctx.device;
+    }
+
+    public KernelStyle style() {
+        return style;
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public String description() {
+        ClDevice d = ctx.device;
+        return String.format(Locale.ROOT, "OpenCL %s (%s, %s), %d compute units, %.1f GB, %s kernels", d.name(), d.platformName(),
+                d.driverVersion(), d.computeUnits(), d.globalMemory() / 1e9, style.name().toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public boolean supports(Op op) {
+        return true;   // every op has a kernel in kernels/opencl (checked by OpenClKernelFilesTest)
+    }
+
+    @Override
+    public synchronized ExecutionPlan plan(Graph graph) {
+        long weightBytes = 0;
+        for (Weight w : graph.weights()) {
+            if (!matrices.containsKey(w) && !vectors.containsKey(w)) weightBytes += residentBytes(w);
+        }
+        long bufferBytes = 0;
+        for (var b : graph.buffers()) {
+            long bytes = b.elements() * Float.BYTES;
+            if (bytes > ctx.device.maxAllocation()) {
+                throw new InsufficientMemoryException(ctx.device.name(), "buffer " + b.name() + " (one allocation; the device's "
+                        + "largest is " + ctx.device.maxAllocation() / 1_000_000 + " MB; use a shorter --context)",
+                        bytes, ctx.device.maxAllocation());
+            }
+            bufferBytes += bytes;
+        }
+        long available = ctx.device.globalMemory() - allocated;
+        if (weightBytes + bufferBytes > available) {
+            throw new InsufficientMemoryException(ctx.device.name(), "the model's weights and a session's buffers",
+                    weightBytes + bufferBytes, available);
+        }
+        upload(graph, weightBytes);
+        allocated += bufferBytes;
+        return new OpenClPlan(this, graph, bufferBytes);
+    }
+
+    /** Device memory a weight takes: matrices in their dtype (nothing extra on CPU devices), vectors as fp32. */
+    private long residentBytes(Weight w) {
+        if (w.shape().length == 1) return w.numel() * Float.BYTES;
+        return ctx.device.isCpu() ? 0 : w.byteSize();
+    }
+
+    private void upload(Graph graph, long total) {
+        long[] done = {0};
+        for (Weight w : graph.weights()) {
+            if (w.shape().length == 1) {
+                vectors.computeIfAbsent(w, v -> {
+                    try (Arena a = Arena.ofConfined()) {
+                        MemorySegment host = a.allocateFrom(ValueLayout.JAVA_FLOAT, v.toFloatArray());
+                        allocated += host.byteSize();
+                        return ctx.createBuffer(host.byteSize(), host, false, v.name());
+                    }
+                });
+            } else if (!matrices.containsKey(w)) {
+                matrices.put(w, uploadMatrix(w, done, total));
+            }
+        }
+    }
+
+    private DeviceWeight uploadMatrix(Weight w, long[] done, long total) {
+        long rowBytes = (long) w.cols() * w.dtype().bytes();
+        int rowsPerBlock = (int) Math.max(1, Math.min(w.rows(), ctx.device.maxAllocation() / rowBytes));
+        List<DeviceWeight.Block> blocks = new ArrayList<>();
+        boolean inPlace = ctx.device.isCpu();
+        for (int row0 = 0; row0 < w.rows(); row0 += rowsPerBlock) {
+            int rows = Math.min(rowsPerBlock, w.rows() - row0);
+            MemorySegment slice = w.data().asSlice(row0 * rowBytes, rows * rowBytes);
+            blocks.add(new DeviceWeight.Block(ctx.createBuffer(slice.byteSize(), slice, inPlace, w.name()), row0, rows));
+            if (!inPlace) {
+                allocated += slice.byteSize();
+                done[0] += slice.byteSize();
+                progress.progress("uploading weights to " + ctx.device.name(), Math.min(done[0], total), total);
+            }
+        }
+        return new DeviceWeight(w, List.copyOf(blocks));
+    }
+
+    DeviceWeight matrix(Weight w) {
+        return matrices.get(w);
+    }
+
+    MemorySegment vector(Weight w) {
+        return vectors.get(w);
+    }
+
+    /** A device buffer of at least {@code floats} zeros (bias of a matmul without one). */
+    synchronized MemorySegment zeros(int floats) {
+        return zeros.computeIfAbsent(floats, n -> {
+            MemorySegment m = ctx.createBuffer((long) n * Float.BYTES, null, false, "zeros");
+            ctx.zero(m, (long) n * Float.BYTES);
+            allocated += (long) n * Float.BYTES;
+            return m;
+        });
+    }
+
+    synchronized void released(long bytes) {
+        allocated -= bytes;
+    }
+
+    @Override
+    public synchronized void close() {
+        ctx.finish();
+        for (DeviceWeight d : matrices.values()) for (DeviceWeight.Block b : d.blocks()) ctx.release(b.mem());
+        for (MemorySegment m : vectors.values()) ctx.release(m);
+        for (MemorySegment m : zeros.values()) ctx.release(m);
+        matrices.clear();
+        vectors.clear();
+        zeros.clear();
+        programs.close();
+        ctx.close();
+    }
+}
