@@ -1,32 +1,51 @@
 // Logits of the last `rows` rows, fused with the first pass of argmax: besides writing the
 // logits, each work-group leaves the (value, index) of its largest logit per row in
-// partial_val / partial_idx [rows, groups] (from column g0 when the table is split into blocks); argmax_final (argmax.cl) reduces the partials, so the
-// logits never travel to the host during generation. One work-item per vocabulary entry (CPU style).
+// partial_val / partial_idx [rows, groups] (from column g0 when the table is split into blocks);
+// argmax_final (argmax.cl) reduces the partials, so the logits never travel to the host during
+// generation. Each work-item computes 4 consecutive logits (four weight streams share each x load).
 __kernel void lm_head_argmax(__global const wtype* W, __global const float* x, int xoff,
                              __global float* logits, int yoff, int ldy, int K, int N, int rows,
                              __global float* partial_val, __global int* partial_idx, int groups, int g0,
                              __local float* lval, __local int* lidx) {
-    int o = get_global_id(0), lid = get_local_id(0), n = get_local_size(0), g = get_group_id(0);
+    int o0 = get_global_id(0) * 4, lid = get_local_id(0), n = get_local_size(0), g = get_group_id(0);
     int K8 = K / 8;
-    __global const wtype* w = W + (size_t) min(o, N - 1) * K;
+    int no = clamp(N - o0, 0, 4);
+    __global const wtype* w0 = W + (size_t) min(o0, N - 1) * K;
+    __global const wtype* w1 = W + (size_t) min(o0 + 1, N - 1) * K;
+    __global const wtype* w2 = W + (size_t) min(o0 + 2, N - 1) * K;
+    __global const wtype* w3 = W + (size_t) min(o0 + 3, N - 1) * K;
     for (int r = 0; r < rows; r++) {
         __global const float* xr = x + xoff + (size_t) r * K;
-        float v = -INFINITY;
-        if (o < N) {
-            float8 acc = (float8) (0.0f);
-            for (int i = 0; i < K8; i++) acc = fma(loadw8(w, i), vload8(i, xr), acc);
-            v = hsum8(acc);
-            for (int k = K8 * 8; k < K; k++) v += loadw(w, k) * xr[k];
-            logits[(size_t) r * ldy + yoff + o] = v;
+        float best = -INFINITY;
+        int bi = yoff + o0;
+        if (no > 0) {
+            float8 a0 = (float8) (0.0f), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < K8; i++) {
+                float8 xv = vload8(i, xr);
+                a0 = fma(loadw8(w0, i), xv, a0);
+                a1 = fma(loadw8(w1, i), xv, a1);
+                a2 = fma(loadw8(w2, i), xv, a2);
+                a3 = fma(loadw8(w3, i), xv, a3);
+            }
+            float s[4] = {hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3)};
+            for (int k = K8 * 8; k < K; k++) {
+                float xk = xr[k];
+                s[0] += loadw(w0, k) * xk;
+                s[1] += loadw(w1, k) * xk;
+                s[2] += loadw(w2, k) * xk;
+                s[3] += loadw(w3, k) * xk;
+            }
+            for (int j = 0; j < no; j++) {
+                logits[(size_t) r * ldy + yoff + o0 + j] = s[j];
+                if (s[j] > best) { best = s[j]; bi = yoff + o0 + j; }   // ties keep the lower index
+            }
         }
-        lval[lid] = v;
-        lidx[lid] = yoff + o;
+        lval[lid] = best;
+        lidx[lid] = bi;
         barrier(CLK_LOCAL_MEM_FENCE);
         if (lid == 0) {
-            float best = lval[0];
-            int bi = lidx[0];
             for (int t = 1; t < n; t++) {
-                if (lval[t] > best) { best = lval[t]; bi = lidx[t]; }   // ties keep the lower index
+                if (lval[t] > best) { best = lval[t]; bi = lidx[t]; }
             }
             partial_val[r * groups + g0 + g] = best;
             partial_idx[r * groups + g0 + g] = bi;

@@ -8,27 +8,42 @@ inline float activate(float v, int act) {
     return act == 1 ? v * 0.5f * (1.0f + tanh(0.79788456f * v * (1.0f + 0.044715f * v * v))) : v;
 }
 
-inline float dot_row(__global const wtype* w, __global const float* x, int K) {
-    int K8 = K / 8;
-    float8 acc = (float8) (0.0f);
-    for (int i = 0; i < K8; i++) acc = fma(loadw8(w, i), vload8(i, x), acc);
-    float s = hsum8(acc);
-    for (int k = K8 * 8; k < K; k++) s += loadw(w, k) * x[k];
-    return s;
-}
-
-// GEMV for CPU devices: one work-item per output, 8-wide loads, no barriers.
-__kernel void matmul_rows(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+// GEMV for CPU devices: one work-item per 4 outputs (four weight streams share each x load),
+// 8-wide loads, no barriers.
+__kernel void matmul_rows4(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
                           __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
                           __global const float* res, int has_res) {
-    int o = get_global_id(0);
-    if (o >= N) return;
-    __global const wtype* w = W + (size_t) o * K;
-    float b = bias[yoff + o];
+    int o0 = get_global_id(0) * 4;
+    if (o0 >= N) return;
+    int no = min(4, N - o0);
+    __global const wtype* w0 = W + (size_t) o0 * K;
+    __global const wtype* w1 = W + (size_t) (o0 + min(1, no - 1)) * K;
+    __global const wtype* w2 = W + (size_t) (o0 + min(2, no - 1)) * K;
+    __global const wtype* w3 = W + (size_t) (o0 + min(3, no - 1)) * K;
+    int K8 = K / 8;
     for (int r = 0; r < rows; r++) {
-        size_t at = (size_t) r * ldy + yoff + o;
-        float v = activate(dot_row(w, x + xoff + (size_t) r * K, K) + b, act);
-        y[at] = has_res ? v + res[at] : v;
+        __global const float* xr = x + xoff + (size_t) r * K;
+        float8 a0 = (float8) (0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < K8; i++) {
+            float8 xv = vload8(i, xr);
+            a0 = fma(loadw8(w0, i), xv, a0);
+            a1 = fma(loadw8(w1, i), xv, a1);
+            a2 = fma(loadw8(w2, i), xv, a2);
+            a3 = fma(loadw8(w3, i), xv, a3);
+        }
+        float s[4] = {hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3)};
+        for (int k = K8 * 8; k < K; k++) {
+            float xk = xr[k];
+            s[0] += loadw(w0, k) * xk;
+            s[1] += loadw(w1, k) * xk;
+            s[2] += loadw(w2, k) * xk;
+            s[3] += loadw(w3, k) * xk;
+        }
+        for (int j = 0; j < no; j++) {
+            size_t at = (size_t) r * ldy + yoff + o0 + j;
+            float v = activate(s[j] + bias[yoff + o0 + j], act);
+            y[at] = has_res ? v + res[at] : v;
+        }
     }
 }
 

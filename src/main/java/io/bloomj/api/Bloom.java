@@ -43,7 +43,15 @@ public final class Bloom {
      * happens when the first session is created) to {@code progress}.
      */
     public static BloomModel load(Path dir, LoadOptions options, ProgressListener progress) {
-        Backend backend = backend(options, progress);
+        return load(dir, options, backend(options, progress));
+    }
+
+    /**
+     * Loads onto a backend the caller opened and configured (for example an OpenCL backend with a
+     * chosen kernel style). The model takes ownership: closing it closes the backend.
+     * {@link LoadOptions#backend()} and {@link LoadOptions#threads()} are ignored.
+     */
+    public static BloomModel load(Path dir, LoadOptions options, Backend backend) {
         Checkpoint checkpoint = null;
         try {
             checkpoint = Checkpoint.open(dir);

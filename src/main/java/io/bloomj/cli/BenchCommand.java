@@ -50,6 +50,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, defaultValue = "${sys:bloomj.threads:-0}", description = "CPU threads; 0 = all cores.")
     int threads;
 
+    @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}", description = "cpu or opencl (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--device", defaultValue = "0", description = "Device number for opencl (see 'bloomj devices').")
+    int device;
+
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "128", description = "Prompt tokens of the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
     int nPrompt;
 
@@ -102,8 +108,8 @@ final class BenchCommand implements Callable<Integer> {
             progress.done();
             modelName = "random-" + shape.cliName() + "-" + type.name().toLowerCase(Locale.ROOT);
         }
-        try (BloomModel model = Bloom.load(dir, LoadOptions.defaults().withThreads(t)
-                .withContextLength(Math.max(1, Math.max(nPrompt, nGen))))) {
+        try (BloomModel model = Bloom.load(dir, LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t)
+                .withContextLength(Math.max(1, Math.max(nPrompt, nGen))), Progress.listener(err))) {
             List<ThroughputBench.Result> results = new ArrayList<>();
             if (nPrompt > 0) {
                 err.printf("pp%d x %d...%n", nPrompt, repetitions);
@@ -116,8 +122,8 @@ final class BenchCommand implements Callable<Integer> {
                 results.add(ThroughputBench.decode(model, nGen, repetitions));
             }
             report(out, model, modelName, t, probe, results);
-            if (profile && nPrompt > 0) printProfile(out, "pp" + nPrompt, ThroughputBench.profilePrefill(model, nPrompt), 1, probe);
-            if (profile && nGen > 0) printProfile(out, "tg" + nGen, ThroughputBench.profileDecode(model, nGen), nGen, probe);
+            if (profile && nPrompt > 0) ProfileTable.print(out, "pp" + nPrompt, ThroughputBench.profilePrefill(model, nPrompt), 1, probe);
+            if (profile && nGen > 0) ProfileTable.print(out, "tg" + nGen, ThroughputBench.profileDecode(model, nGen), nGen, probe);
         } finally {
             if (tmp != null) delete(tmp);
         }
@@ -134,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                 ThroughputBench.Result r = results.get(i);
                 Json j = new Json(out);
                 j.field("model_type", name).field("model_size", bytesPerToken).field("model_n_params", model.config().parameterCount())
-                        .field("backends", "cpu").field("cpu_info", cpu).field("n_threads", t)
+                        .field("backends", backend).field("device", model.backendDescription()).field("cpu_info", cpu).field("n_threads", t)
                         .field("n_prompt", r.nPrompt()).field("n_gen", r.nGen()).field("n_depth", 0).field("test", r.test())
                         .field("avg_ts", r.mean()).field("stddev_ts", r.stddev()).field("median_ts", r.median())
                         .field("samples_ts", r.tokensPerSecond())
@@ -150,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
             out.println("]");
             return;
         }
-        out.printf(Locale.ROOT, "machine: %s, %d threads, %s%n", cpu, t, model.backendDescription());
+        out.printf(Locale.ROOT, "machine: %s, %d threads%nbackend: %s%n", cpu, t, model.backendDescription());
         out.printf(Locale.ROOT, "jvm: %s %s%n", System.getProperty("java.vm.name"), Runtime.version());
         if (probe != null) {
             out.printf(Locale.ROOT, "memory read bandwidth (%d MiB probe, %d threads): min %.1f / median %.1f / max %.1f GB/s%n",
@@ -166,24 +172,8 @@ final class BenchCommand implements Callable<Integer> {
                 gbs = String.format(Locale.ROOT, "%.1f", rate / 1e9);
                 if (probe != null) frac = String.format(Locale.ROOT, "%.0f%%", 100 * rate / probe.median());
             }
-            out.printf(Locale.ROOT, "| %s | %s | %.2f B | cpu | %d | %s | %.2f | %.2f ± %.2f | %s | %s |%n", name, Sizes.bytes(bytesPerToken),
-                    model.config().parameterCount() / 1e9, t, r.test(), r.median(), r.mean(), r.stddev(), gbs, frac);
-        }
-        out.flush();
-    }
-
-    /** Per-op table; {@code steps} divides the totals (tokens for decode, 1 for a prefill). */
-    private static void printProfile(PrintWriter out, String test, Profile p, int steps, BandwidthProbe.Result probe) {
-        out.printf(Locale.ROOT, "%nper-op profile of %s (per %s):%n%n", test, steps == 1 ? "run" : "token");
-        out.println("| op | calls | ms | % of time | weights GB/s | of bandwidth |");
-        out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
-        double total = p.totalNanos();
-        for (Profile.Entry e : p.entries()) {
-            String gbs = e.weightBytes() == 0 ? "" : String.format(Locale.ROOT, "%.1f", e.gigabytesPerSecond());
-            String frac = e.weightBytes() == 0 || probe == null ? ""
-                    : String.format(Locale.ROOT, "%.0f%%", 100 * e.gigabytesPerSecond() * 1e9 / probe.median());
-            out.printf(Locale.ROOT, "| %s | %d | %.3f | %.1f | %s | %s |%n", e.kind(), e.calls() / steps,
-                    e.nanos() / 1e6 / steps, 100 * e.nanos() / total, gbs, frac);
+            out.printf(Locale.ROOT, "| %s | %s | %.2f B | %s | %d | %s | %.2f | %.2f ± %.2f | %s | %s |%n", name, Sizes.bytes(bytesPerToken),
+                    model.config().parameterCount() / 1e9, backend, t, r.test(), r.median(), r.mean(), r.stddev(), gbs, frac);
         }
         out.flush();
     }

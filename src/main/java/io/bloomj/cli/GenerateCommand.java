@@ -3,6 +3,8 @@ package io.bloomj.cli;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.GenerationOptions;
 import io.bloomj.api.GenerationResult;
+import io.bloomj.api.Session;
+import io.bloomj.compute.Profile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +41,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with tokens, finish_reason and timings.")
     boolean json;
 
+    @Option(names = "--profile", description = "Time every kernel (op) and print a table (in the JSON with --json).")
+    boolean profile;
+
     @Spec
     CommandSpec spec;
 
@@ -47,13 +52,17 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         GenerationOptions options = GenerationOptions.greedy(maxNewTokens).withTemperature(temperature).withSeed(seed)
                 .withStopAtEos(!ignoreEos);
-        try (BloomModel m = model.load()) {
+        int[] prompt = TokenList.parse(tokens);
+        try (BloomModel m = model.load(spec.commandLine().getErr());
+             Session session = m.newSession(Math.min(model.context, prompt.length + maxNewTokens))) {
+            session.setProfiling(profile);
             boolean[] first = {true};
-            GenerationResult r = m.generate(TokenList.parse(tokens), options, json ? t -> { } : t -> {
+            GenerationResult r = session.generate(prompt, options, json ? t -> { } : t -> {
                 out.print((first[0] ? "" : ",") + t);
                 out.flush();
                 first[0] = false;
             });
+            Profile p = session.profile();
             if (json) {
                 try (Json j = new Json(out)) {
                     j.field("tokens", r.tokens())
@@ -63,6 +72,7 @@ final class GenerateCommand implements Callable<Integer> {
                             .field("time_to_first_token_ms", r.timeToFirstTokenMs())
                             .field("prefill_tokens_per_second", r.prefillTokensPerSecond())
                             .field("decode_tokens_per_second", r.decodeTokensPerSecond());
+                    if (profile) j.raw("profile", ProfileTable.json(p));
                 }
             } else {
                 out.println();
@@ -70,6 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
                         "[%d prompt + %d generated tokens, finish: %s, first token %.1f ms, prefill %.1f tok/s, decode %.2f tok/s]%n",
                         r.promptTokens(), r.generatedTokens(), r.finishReason().jsonName(), r.timeToFirstTokenMs(),
                         r.prefillTokensPerSecond(), r.decodeTokensPerSecond());
+                if (profile) ProfileTable.print(spec.commandLine().getErr(), "generate", p, 1, null);
             }
         }
         return 0;

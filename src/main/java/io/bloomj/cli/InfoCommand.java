@@ -27,7 +27,7 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (BloomModel m = model.load()) {
+        try (BloomModel m = model.load(spec.commandLine().getErr())) {
             BloomConfig c = m.config();
             MemoryPlan mem = m.memoryPlan(m.options().contextLength());
             long weights = m.weightBytesPerToken();

@@ -58,6 +58,17 @@ final class Json implements AutoCloseable {
         }
     }
 
+    /** A field whose value is already JSON text (a nested array or object). */
+    Json raw(String name, String json) {
+        try {
+            g.writeFieldName(name);
+            g.writeRawValue(json);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -27,7 +27,7 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (BloomModel m = model.load()) {
+        try (BloomModel m = model.load(spec.commandLine().getErr())) {
             float[][] perPosition = m.logitsPerPosition(TokenList.parse(tokens));
             int[] argmax = new int[perPosition.length];
             for (int i = 0; i < argmax.length; i++) argmax[i] = Sampler.argmax(perPosition[i]);

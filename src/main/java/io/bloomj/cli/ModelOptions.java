@@ -6,6 +6,7 @@ import io.bloomj.api.LoadOptions;
 import io.bloomj.compute.cpu.CpuBackend;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /**
@@ -18,8 +19,12 @@ final class ModelOptions {
     Path model;
 
     @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}",
-            description = "Compute backend: cpu (default: ${DEFAULT-VALUE}).")
+            description = "Compute backend: cpu or opencl (default: ${DEFAULT-VALUE}).")
     String backend;
+
+    @Option(names = "--device", defaultValue = "${sys:bloomj.device:-0}",
+            description = "Device number of a device backend, as listed by 'bloomj devices' (default: ${DEFAULT-VALUE}).")
+    int device;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "${sys:bloomj.threads:-0}",
             description = "CPU threads; 0 = all available cores (default: ${DEFAULT-VALUE}).")
@@ -38,10 +43,11 @@ final class ModelOptions {
 
     LoadOptions loadOptions() {
         int t = threads > 0 ? threads : CpuBackend.defaultThreads();
-        return LoadOptions.defaults().withBackend(backend).withThreads(t).withContextLength(context).withBatchSize(batchSize);
+        return LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t).withContextLength(context).withBatchSize(batchSize);
     }
 
-    BloomModel load() {
-        return Bloom.load(model, loadOptions());
+    /** Loads the model; long work (weight upload to a device) shows progress on {@code err}. */
+    BloomModel load(PrintWriter err) {
+        return Bloom.load(model, loadOptions(), Progress.listener(err));
     }
 }

@@ -1,5 +1,7 @@
 package io.bloomj.cli;
 
+import io.bloomj.compute.ProgressListener;
+
 import java.io.PrintWriter;
 import java.util.function.LongConsumer;
 
@@ -32,6 +34,28 @@ final class Progress implements LongConsumer {
         err.printf("\r%s %3d%%  %s / %s  %s/s  ETA %ds   ", label, total == 0 ? 100 : (int) (100 * done / total),
                 Sizes.bytes(done), Sizes.bytes(total), Sizes.bytes((long) rate), eta);
         err.flush();
+    }
+
+    /** A listener that draws one progress line per stage and closes it when the stage completes. */
+    static ProgressListener listener(PrintWriter err) {
+        return new ProgressListener() {
+            private Progress current;
+            private String stage;
+
+            @Override
+            public void progress(String s, long done, long total) {
+                if (current == null || !s.equals(stage)) {
+                    current = new Progress(err, s, total);
+                    stage = s;
+                }
+                current.accept(done);
+                if (done >= total) {
+                    current.done();
+                    current = null;
+                    stage = null;
+                }
+            }
+        };
     }
 
     void done() {

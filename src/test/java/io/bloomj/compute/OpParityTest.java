@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,17 +71,7 @@ class OpParityTest {
 
     /** Runs a one-op graph: writes inputs, executes one step, returns the output buffer. */
     static float[] run(Backend backend, Op op, int maxRows, Step step, Buffer output, int outRows, Object... inputs) {
-        Graph g = new Graph(List.of(op), maxRows, output, null, Set.of());
-        try (ExecutionPlan plan = backend.plan(g)) {
-            for (int i = 0; i < inputs.length; i += 2) {
-                Buffer b = (Buffer) inputs[i];
-                plan.write(b, b.rows(), (float[]) inputs[i + 1]);
-            }
-            plan.execute(step);
-            float[] out = new float[outRows * output.cols()];
-            plan.read(output, outRows, out);
-            return out;
-        }
+        return runGraph(backend, List.of(op), maxRows, step, output, outRows, inputs);
     }
 
     static int[] tokens(int n) {
@@ -249,6 +240,96 @@ class OpParityTest {
                     }
                 }
             }
+        }
+    }
+
+    /** The pairs device backends fuse into one kernel: matmul + GELU in place, matmul + residual add. */
+    @Test
+    void fusedMatMulGeluAndMatMulAdd() {
+        Random rnd = new Random(5);
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                for (int n : new int[] {1, 6}) {
+                    int k = 45, out = 37;
+                    TestWeight w = weight(DType.BF16, rnd, 1 / Math.sqrt(k), out, k);
+                    TestWeight b = weight(DType.BF16, rnd, 0.5, out);
+                    float[] x = activations(rnd, n * k), res = activations(rnd, n * out);
+                    Buffer in = new Buffer("x", n, k), y = new Buffer("y", n, out), r = new Buffer("res", n, out), sum = new Buffer("sum", n, out);
+                    double[] lin = new double[n * out];
+                    for (int row = 0; row < n; row++) {
+                        for (int o = 0; o < out; o++) {
+                            double s = b.values()[o];
+                            for (int i = 0; i < k; i++) s += w.values()[o * k + i] * x[row * k + i];
+                            lin[row * out + o] = s;
+                        }
+                    }
+                    double[] gelu = new double[n * out], added = new double[n * out];
+                    for (int i = 0; i < n * out; i++) {
+                        double v = lin[i];
+                        gelu[i] = v * 0.5 * (1 + Math.tanh(0.79788456 * v * (1 + 0.044715 * v * v)));
+                        added[i] = lin[i] + res[i];
+                    }
+                    Step step = new Step(tokens(n), 0, 1);
+                    float[] got = runGraph(backend, List.of(new Op.MatMul(in, w.weight(), b.weight(), y), new Op.Gelu(y, y)), n, step,
+                            y, n, in, x);
+                    assertClose(gelu, got, n * out, 1e-5, backend.description() + " matmul+gelu rows " + n);
+                    got = runGraph(backend, List.of(new Op.MatMul(in, w.weight(), b.weight(), y), new Op.Add(y, r, sum)), n, step,
+                            sum, n, in, x, r, res);
+                    assertClose(added, got, n * out, 1e-5, backend.description() + " matmul+add rows " + n);
+                }
+            }
+        }
+    }
+
+    /** Argmax alone and after the LM head (fused on device backends), ties going to the lowest id. */
+    @Test
+    void argmaxAloneAndAfterTheLmHead() {
+        Random rnd = new Random(6);
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                int vocab = 9001, rows = 3;
+                float[] logits = activations(rnd, rows * vocab);
+                logits[5000] = 50;
+                logits[vocab + 7] = 60;
+                logits[vocab + 8000] = 60;          // tie: the lower id wins
+                logits[2 * vocab + vocab - 1] = 70; // the very last id
+                Buffer l = new Buffer("logits", rows, vocab), t = new Buffer("token", rows, 1);
+                float[] got = run(backend, new Op.Argmax(l, t), rows, new Step(tokens(rows), 0, rows), t, rows, l, logits);
+                assertEquals(5000, (int) got[0], backend.description());
+                assertEquals(7, (int) got[1], backend.description());
+                assertEquals(vocab - 1, (int) got[2], backend.description());
+
+                int k = 37, steps = 5;
+                TestWeight table = weight(DType.F16, rnd, 1, vocab, k);
+                float[] x = activations(rnd, steps * k);
+                Buffer in = new Buffer("x", steps, k), lg = new Buffer("logits", 2, vocab), tok = new Buffer("token", 2, 1);
+                float[] ids = runGraph(backend, List.of(new Op.LmHead(in, table.weight(), lg), new Op.Argmax(lg, tok)), steps,
+                        new Step(tokens(steps), 0, 2), tok, 2, in, x);
+                for (int r = 0; r < 2; r++) {
+                    int src = steps - 2 + r, best = 0;
+                    double bestValue = Double.NEGATIVE_INFINITY;
+                    for (int v = 0; v < vocab; v++) {
+                        double s = 0;
+                        for (int i = 0; i < k; i++) s += table.values()[v * k + i] * x[src * k + i];
+                        if (s > bestValue) { bestValue = s; best = v; }
+                    }
+                    assertEquals(best, (int) ids[r], backend.description() + " lm_head+argmax row " + r);
+                }
+            }
+        }
+    }
+
+    static float[] runGraph(Backend backend, List<Op> ops, int maxRows, Step step, Buffer output, int outRows, Object... inputs) {
+        Graph g = new Graph(ops, maxRows, output, null, Set.of());
+        try (ExecutionPlan plan = backend.plan(g)) {
+            for (int i = 0; i < inputs.length; i += 2) {
+                Buffer b = (Buffer) inputs[i];
+                plan.write(b, b.rows(), (float[]) inputs[i + 1]);
+            }
+            plan.execute(step);
+            float[] out = new float[outRows * output.cols()];
+            plan.read(output, outRows, out);
+            return out;
         }
     }
 }

@@ -32,6 +32,7 @@ class ReferenceParityTest {
     @TempDir
     Path tmp;
 
+    /** Shared with the device backends' parity tests. */
     static Stream<Arguments> checkpoints() {
         TinyBloom std = TinyBloom.standard();
         return Stream.of(

@@ -186,10 +186,10 @@ final class OpenClPlan implements ExecutionPlan {
         int wg = (int) Math.min(128, Integer.highestOneBit((int) Math.min(ctx.device.maxWorkGroupSize(), 1024)));
         for (DeviceWeight.Block b : backend.matrix(w).blocks()) {
             long bytes = (long) b.rows() * K * w.dtype().bytes() + (m.bias() == null ? 0 : m.bias().byteSize());
-            ClKernel gemv = kernel("matmul.cl", gpu ? "matmul_wg" : "matmul_rows", w.dtype(), 0);
+            ClKernel gemv = kernel("matmul.cl", gpu ? "matmul_wg" : "matmul_rows4", w.dtype(), 0);
             bindMatmul(gemv, b, bias, mem(m.in()), mem(out), ldy, K, act, res, residual != null);
             if (gpu) gemv.local(13, (long) wg * Float.BYTES);
-            add(kind, gemv, gpu ? s -> new long[] {(long) b.rows() * wg} : s -> new long[] {b.rows()},
+            add(kind, gemv, gpu ? s -> new long[] {(long) b.rows() * wg} : s -> new long[] {(b.rows() + 3) / 4},
                     gpu ? new long[] {wg} : null, (k, s) -> k.i32(9, s.rows()), s -> s.rows() <= GEMV_MAX_ROWS, bytes);
             ClKernel tiled = kernel("matmul.cl", "matmul_tiled", w.dtype(), 0);
             bindMatmul(tiled, b, bias, mem(m.in()), mem(out), ldy, K, act, res, residual != null);
@@ -210,10 +210,10 @@ final class OpenClPlan implements ExecutionPlan {
         boolean gpu = backend.style == KernelStyle.GPU;
         int wg = (int) Math.min(128, Integer.highestOneBit((int) Math.min(ctx.device.maxWorkGroupSize(), 1024)));
         for (DeviceWeight.Block b : backend.matrix(w).blocks()) {
-            ClKernel k = kernel("matmul.cl", gpu ? "matmul_wg" : "matmul_rows", w.dtype(), 0);
+            ClKernel k = kernel("matmul.cl", gpu ? "matmul_wg" : "matmul_rows4", w.dtype(), 0);
             bindMatmul(k, b, backend.zeros(w.rows()), mem(h.in()), mem(h.logits()), h.logits().cols(), K, 0, mem(h.logits()), false);
             if (gpu) k.local(13, (long) wg * Float.BYTES);
-            add("lm_head", k, gpu ? s -> new long[] {(long) b.rows() * wg} : s -> new long[] {b.rows()}, gpu ? new long[] {wg} : null,
+            add("lm_head", k, gpu ? s -> new long[] {(long) b.rows() * wg} : s -> new long[] {(b.rows() + 3) / 4}, gpu ? new long[] {wg} : null,
                     (kk, s) -> kk.i32(3, (s.rows() - s.logitRows()) * K).i32(9, s.logitRows()), always(),
                     (long) b.rows() * K * w.dtype().bytes());
         }
@@ -224,7 +224,8 @@ final class OpenClPlan implements ExecutionPlan {
         int K = w.cols();
         int maxRows = a.token().rows();
         int groups = 0;
-        for (DeviceWeight.Block b : backend.matrix(w).blocks()) groups += (b.rows() + LM_HEAD_GROUP - 1) / LM_HEAD_GROUP;
+        int perGroup = 4 * LM_HEAD_GROUP;   // logits per work-group: 4 per work-item
+        for (DeviceWeight.Block b : backend.matrix(w).blocks()) groups += (b.rows() + perGroup - 1) / perGroup;
         MemorySegment pv = partials((long) maxRows * groups), pi = partials((long) maxRows * groups);
         int g0 = 0;
         for (DeviceWeight.Block b : backend.matrix(w).blocks()) {
@@ -232,10 +233,10 @@ final class OpenClPlan implements ExecutionPlan {
                     .mem(0, b.mem()).mem(1, mem(h.in())).i32(2, 0).mem(3, mem(h.logits())).i32(4, b.row0())
                     .i32(5, h.logits().cols()).i32(6, K).i32(7, b.rows()).i32(8, 1).mem(9, pv).mem(10, pi).i32(11, groups)
                     .i32(12, g0).local(13, LM_HEAD_GROUP * Float.BYTES).local(14, LM_HEAD_GROUP * Integer.BYTES);
-            add("lm_head+argmax", k, s -> new long[] {roundUp(b.rows(), LM_HEAD_GROUP)}, new long[] {LM_HEAD_GROUP},
+            add("lm_head+argmax", k, s -> new long[] {roundUp((b.rows() + 3) / 4, LM_HEAD_GROUP)}, new long[] {LM_HEAD_GROUP},
                     (kk, s) -> kk.i32(2, (s.rows() - s.logitRows()) * K).i32(8, s.logitRows()), always(),
                     (long) b.rows() * K * w.dtype().bytes());
-            g0 += (b.rows() + LM_HEAD_GROUP - 1) / LM_HEAD_GROUP;
+            g0 += (b.rows() + perGroup - 1) / perGroup;
         }
         argmaxFinal(pv, pi, groups, a.token());
     }
