@@ -1,0 +1,152 @@
+package io.bloomj.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bloomj.CheckpointException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * A model's {@code tokenizer.json}, run by the Hugging Face tokenizers library (Rust, through DJL;
+ * it ships its native library and needs no network). BLOOM conventions: special tokens
+ * ({@code <unk>}=0, {@code <s>}=1, {@code </s>}=2, {@code <pad>}=3) written in the text are
+ * recognised as such, no BOS is added, and decoding keeps everything unless asked otherwise.
+ *
+ * <pre>{@code
+ * try (BloomTokenizer tok = BloomTokenizer.load(Path.of("bloomz-3b/tokenizer.json"))) {
+ *     int[] ids = tok.encode("C'est quoi le deep learning ?");
+ *     String text = tok.decode(ids);
+ * }
+ * }</pre>
+ *
+ * Thread-safe (the native tokenizer is immutable once loaded).
+ */
+public final class BloomTokenizer implements AutoCloseable {
+    public static final String FILE = "tokenizer.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        // DJL extracts its native library into DJL_CACHE_DIR (default ~/.djl.ai); keep it with
+        // bloomj's other caches unless the user chose a place.
+        Path cache = cacheDir();
+        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR", cache.toString());
+        }
+        if (System.getProperty("ENGINE_CACHE_DIR") == null && System.getenv("ENGINE_CACHE_DIR") == null) {
+            System.setProperty("ENGINE_CACHE_DIR", cache.toString());
+        }
+    }
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int vocabSize;
+    private final Path file;
+
+    private BloomTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, Path file) {
+        this.tokenizer = tokenizer;
+        this.vocabSize = vocabSize;
+        this.file = file;
+    }
+
+    static Path cacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("bloomj").resolve("djl");
+    }
+
+    /** Loads {@code tokenizer.json} from a model folder (or the file itself). */
+    public static BloomTokenizer load(Path dirOrFile) {
+        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE) : dirOrFile;
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(file, "tokenizer.json not found: text needs the model's tokenizer "
+                    + "(or use --tokens with token ids)");
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(file, "malformed tokenizer.json: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+        }
+        JsonNode vocab = root == null ? null : root.path("model").get("vocab");
+        if (vocab == null || !vocab.isObject()) {
+            throw new CheckpointException(file, "malformed tokenizer.json: no model.vocab object (a BPE tokenizer is expected)");
+        }
+        int size = maxId(vocab.properties().iterator()) + 1;
+        for (JsonNode added : root.path("added_tokens")) size = Math.max(size, added.path("id").asInt(-1) + 1);
+        HuggingFaceTokenizer tok;
+        try {
+            tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false", "padding", "false",
+                    "truncation", "false"));
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(file, "the tokenizers library rejected this tokenizer.json: " + e.getMessage());
+        }
+        return new BloomTokenizer(tok, size, file);
+    }
+
+    private static int maxId(Iterator<Map.Entry<String, JsonNode>> entries) {
+        int max = -1;
+        while (entries.hasNext()) max = Math.max(max, entries.next().getValue().asInt(-1));
+        return max;
+    }
+
+    /** Number of ids the tokenizer can produce (its largest id + 1). */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Checks the tokenizer against a model's embedding; a larger vocabulary would index past it. */
+    public void checkFits(int modelVocab) {
+        if (vocabSize > modelVocab) {
+            throw new CheckpointException(file, "the tokenizer has " + vocabSize + " tokens but the model's embedding has "
+                    + modelVocab + " rows: tokenizer and weights do not belong together");
+        }
+    }
+
+    /** Token ids of {@code text}; special tokens written in the text are recognised, nothing is added. */
+    public int[] encode(String text) {
+        Encoding e = tokenizer.encode(text, false, false);
+        long[] ids = e.getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = Math.toIntExact(ids[i]);
+        return out;
+    }
+
+    /** The text of {@code ids}, special tokens included. */
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        if (ids.length == 0) return "";
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) l[i] = ids[i];
+        return tokenizer.decode(l, skipSpecialTokens);
+    }
+
+    /** The token strings of {@code text} as the tokenizer sees them (byte-level symbols). */
+    public String[] tokens(String text) {
+        return tokenizer.encode(text, false, false).getTokens();
+    }
+
+    /** A decoder that turns a stream of ids into text pieces without ever splitting a character. */
+    public StreamingDecoder streamingDecoder() {
+        return new StreamingDecoder(this);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
