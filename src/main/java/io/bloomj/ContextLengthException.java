@@ -7,7 +7,7 @@ public final class ContextLengthException extends BloomjException {
 
     public ContextLengthException(int requested, int capacity) {
         super("sequence of " + requested + " tokens does not fit the context of " + capacity
-                + " tokens (raise it with --context / LoadOptions.withContextLength)");
+                + " tokens (raise it with --context-length / LoadOptions.withContextLength)");
         this.requested = requested;
         this.capacity = capacity;
     }

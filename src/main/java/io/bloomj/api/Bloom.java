@@ -8,7 +8,9 @@ import io.bloomj.compute.opencl.KernelStyle;
 import io.bloomj.compute.opencl.OpenClBackend;
 import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
+import io.bloomj.tokenizer.BloomTokenizer;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,8 +31,9 @@ public final class Bloom {
     private Bloom() {}
 
     /**
-     * Opens a Hugging Face BLOOM checkpoint folder (config.json and safetensors weights), checks
-     * every tensor against the config, and prepares the backend.
+     * Opens a Hugging Face BLOOM checkpoint folder (config.json and safetensors weights, and
+     * tokenizer.json when present), checks every tensor against the config and the tokenizer
+     * against the embedding, and prepares the backend.
      *
      * @throws io.bloomj.CheckpointException when the folder, config or weights are unusable
      */
@@ -56,7 +59,17 @@ public final class Bloom {
         try {
             checkpoint = Checkpoint.open(dir);
             BloomWeights weights = BloomWeights.from(checkpoint);
-            return new BloomModel(checkpoint, weights, backend, options);
+            BloomTokenizer tokenizer = null;
+            if (Files.exists(dir.resolve(BloomTokenizer.FILE))) {
+                tokenizer = BloomTokenizer.load(dir);
+                try {
+                    tokenizer.checkFits(checkpoint.config().vocabSize());
+                } catch (RuntimeException e) {
+                    tokenizer.close();
+                    throw e;
+                }
+            }
+            return new BloomModel(checkpoint, weights, backend, options, tokenizer);
         } catch (RuntimeException e) {
             if (checkpoint != null) checkpoint.close();
             backend.close();

@@ -1,5 +1,6 @@
 package io.bloomj.api;
 
+import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.Graph;
 import io.bloomj.engine.BloomGraph;
@@ -7,24 +8,32 @@ import io.bloomj.engine.Sequence;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
+import io.bloomj.tokenizer.BloomTokenizer;
+
+import java.util.Arrays;
+import java.util.Optional;
 
 /**
- * A loaded BLOOM model: memory-mapped weights on a backend. Cheap to keep, costly to open.
+ * A loaded BLOOM model: memory-mapped weights on a backend, and its tokenizer when the folder has
+ * one. Cheap to keep, costly to open.
  *
  * <pre>{@code
- * try (BloomModel model = Bloom.load(Path.of("bloomz-3b"), LoadOptions.defaults().withThreads(2))) {
- *     float[] next = model.logits(new int[] {1, 5, 9});          // research: one forward pass
- *     GenerationResult r = model.generate(new int[] {1, 5, 9}, 16); // greedy continuation
- *     try (Session chat = model.newSession()) {                   // incremental use of the KV cache
- *         chat.append(1, 5, 9);
- *         float[] after = chat.append(42);
+ * try (BloomModel model = Bloom.load(Path.of("bloomz-3b-dpo-chat"), LoadOptions.defaults().withThreads(2))) {
+ *     GenerationResult r = model.generate("C'est quoi le deep learning ?",
+ *             GenerationConfig.builder().maxNewTokens(64).temperature(0.7f).topP(0.9f).seed(1).build(),
+ *             (token, text) -> System.out.print(text));
+ *     try (ChatSession chat = model.newChat()) {                  // multi-turn, the KV cache is reused
+ *         chat.ask("Bonjour !", GenerationConfig.greedy(64), (t, text) -> System.out.print(text));
  *     }
+ *     Score s = model.score("La capitale de la France est", " Paris"); // research: log-likelihood
+ *     float[] next = model.logits(new int[] {1, 5, 9});            // research: one forward pass
  * }
  * }</pre>
  *
- * <p>Thread safety: the model is safe to share; {@link #logits} and {@link #generate} may be called
- * from several threads, each call using its own sequence. A {@link Session} is for one thread.
- * Closing the model unmaps the weights: close every session first.
+ * <p>Thread safety: the model is safe to share; {@link #logits}, {@link #generate}, {@link #score}
+ * and {@link #perplexity} may be called from several threads, each call using its own sequence.
+ * Sessions and chats are for one thread each. Closing the model unmaps the weights: close every
+ * session first.
  */
 public final class BloomModel implements AutoCloseable {
     /** Rows of logits a step can return at once (scoring every position goes in chunks of this). */
@@ -34,12 +43,14 @@ public final class BloomModel implements AutoCloseable {
     private final BloomWeights weights;
     private final Backend backend;
     private final LoadOptions options;
+    private final BloomTokenizer tokenizer;
 
-    BloomModel(Checkpoint checkpoint, BloomWeights weights, Backend backend, LoadOptions options) {
+    BloomModel(Checkpoint checkpoint, BloomWeights weights, Backend backend, LoadOptions options, BloomTokenizer tokenizer) {
         this.checkpoint = checkpoint;
         this.weights = weights;
         this.backend = backend;
         this.options = options;
+        this.tokenizer = tokenizer;
     }
 
     public BloomConfig config() {
@@ -48,6 +59,25 @@ public final class BloomModel implements AutoCloseable {
 
     public LoadOptions options() {
         return options;
+    }
+
+    /** The tokenizer from the model folder's tokenizer.json, if there is one. */
+    public Optional<BloomTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /** The tokenizer, or a clear error for a folder without tokenizer.json. */
+    public BloomTokenizer requireTokenizer() {
+        if (tokenizer == null) {
+            throw new InvalidInputException(checkpoint.dir() + " has no tokenizer.json: text needs the model's tokenizer "
+                    + "(token ids work without it)");
+        }
+        return tokenizer;
+    }
+
+    /** Generation defaults from the folder's generation_config.json (greedy when there is none). */
+    public GenerationConfig generationDefaults() {
+        return GenerationConfig.fromModelFolder(checkpoint.dir());
     }
 
     /** The backend's description (device, threads). */
@@ -80,7 +110,17 @@ public final class BloomModel implements AutoCloseable {
         BloomConfig c = config();
         Graph graph = graph(contextLength);
         return new Session(new Sequence(graph, backend.plan(graph), contextLength, c.vocabSize()),
-                c.vocabSize(), c.eosTokenId());
+                c.vocabSize(), c.eosTokenId(), tokenizer);
+    }
+
+    /** A multi-turn chat in the model's format, with the configured context length. */
+    public ChatSession newChat() {
+        return newChat(null);
+    }
+
+    /** A multi-turn chat that starts with {@code preamble} (system text), or none when null. */
+    public ChatSession newChat(String preamble) {
+        return new ChatSession(newSession(), requireTokenizer(), config(), preamble);
     }
 
     /** Logits (vocab-sized) predicting the token after {@code tokens}. */
@@ -99,13 +139,82 @@ public final class BloomModel implements AutoCloseable {
 
     /** Greedy continuation of {@code prompt}, stopping at eos or after {@code maxNewTokens}. */
     public GenerationResult generate(int[] prompt, int maxNewTokens) {
-        return generate(prompt, GenerationOptions.greedy(maxNewTokens), TokenListener.NONE);
+        return generate(prompt, GenerationConfig.greedy(maxNewTokens), GenerationListener.NONE);
     }
 
-    public GenerationResult generate(int[] prompt, GenerationOptions generation, TokenListener listener) {
-        try (Session s = newSession(fit(prompt.length + generation.maxNewTokens()))) {
-            return s.generate(prompt, generation, listener);
+    public GenerationResult generate(int[] prompt, GenerationConfig config, GenerationListener listener) {
+        return generate(prompt, config, listener, null);
+    }
+
+    public GenerationResult generate(int[] prompt, GenerationConfig config, GenerationListener listener, Cancellation cancel) {
+        try (Session s = newSession(fit((long) prompt.length + config.maxNewTokens()))) {
+            return s.generate(prompt, config, listener, cancel);
         }
+    }
+
+    /** Encodes {@code prompt} (no special tokens added) and continues it. */
+    public GenerationResult generate(String prompt, GenerationConfig config, GenerationListener listener) {
+        return generate(prompt, config, listener, null);
+    }
+
+    public GenerationResult generate(String prompt, GenerationConfig config, GenerationListener listener, Cancellation cancel) {
+        return generate(requireTokenizer().encode(prompt), config, listener, cancel);
+    }
+
+    /**
+     * Log-likelihood of {@code continuation} after {@code context} (the basis of multiple-choice
+     * evaluation): both are tokenized separately and concatenated, as evaluation harnesses do. An
+     * empty context is replaced by the end-of-sequence token, which BLOOM's documents start after.
+     */
+    public Score score(String context, String continuation) {
+        BloomTokenizer tok = requireTokenizer();
+        return score(tok.encode(context), tok.encode(continuation));
+    }
+
+    public Score score(int[] context, int[] continuation) {
+        if (continuation.length == 0) throw new InvalidInputException("the continuation is empty");
+        int[] ctx = context.length == 0 ? new int[] {config().eosTokenId()} : context;
+        int[] all = Arrays.copyOf(ctx, ctx.length + continuation.length);
+        System.arraycopy(continuation, 0, all, ctx.length, continuation.length);
+        try (Session s = newSession(fit(all.length))) {
+            double[] lp = s.appendScored(all);
+            double[] per = Arrays.copyOfRange(lp, ctx.length, all.length);
+            double sum = 0;
+            for (double v : per) sum += v;
+            return new Score(continuation, per, sum);
+        }
+    }
+
+    /**
+     * Perplexity of a long token sequence with a sliding window (transformers' recipe for
+     * fixed-length models): windows of {@code window} tokens advancing by {@code stride}; each token
+     * is scored once, with up to {@code window - stride} tokens of context carried over.
+     */
+    public Perplexity perplexity(int[] tokens, int window, int stride) {
+        if (tokens.length < 2) throw new InvalidInputException("perplexity needs at least 2 tokens, got " + tokens.length);
+        if (window < 2 || window > options.contextLength()) {
+            throw new InvalidInputException("window must be in [2, " + options.contextLength() + "] (the context), got " + window);
+        }
+        if (stride < 1 || stride > window) throw new InvalidInputException("stride must be in [1, window], got " + stride);
+        double nll = 0;
+        int scored = 0, windows = 0;
+        int prevEnd = 0;
+        try (Session s = newSession(window)) {
+            for (int begin = 0; ; begin += stride) {
+                int end = Math.min(begin + window, tokens.length);
+                int targets = end - prevEnd;                      // score only tokens no earlier window scored
+                s.reset();
+                double[] lp = s.appendScored(Arrays.copyOfRange(tokens, begin, end));
+                for (int i = Math.max(1, lp.length - targets); i < lp.length; i++) {
+                    nll -= lp[i];
+                    scored++;
+                }
+                windows++;
+                prevEnd = end;
+                if (end == tokens.length) break;
+            }
+        }
+        return new Perplexity(Math.exp(nll / scored), nll, scored, windows);
     }
 
     /** A cache just big enough for one call, never beyond the configured context (which reports overflow). */
@@ -117,5 +226,6 @@ public final class BloomModel implements AutoCloseable {
     public void close() {
         backend.close();
         checkpoint.close();
+        if (tokenizer != null) tokenizer.close();
     }
 }

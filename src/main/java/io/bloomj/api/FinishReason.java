@@ -4,10 +4,14 @@ import java.util.Locale;
 
 /** Why a generation stopped. */
 public enum FinishReason {
-    /** The model produced its end-of-sequence token (included in the output). */
+    /** The model produced its end-of-sequence token (included in the token ids, not in the text). */
     EOS,
     /** The requested number of new tokens was reached. */
     LENGTH,
+    /** The text reached one of the stop strings (cut from the text). */
+    STOP,
+    /** {@link Cancellation#cancel()} was called. */
+    CANCELLED,
     /** The session's context (KV cache) is full. */
     CONTEXT;
 

@@ -1,24 +1,35 @@
 package io.bloomj.api;
 
+import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Profile;
 import io.bloomj.engine.Sampler;
 import io.bloomj.engine.Sequence;
+import io.bloomj.tokenizer.BloomTokenizer;
+import io.bloomj.tokenizer.StreamingDecoder;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One conversation or document with its own KV cache: tokens given to it accumulate, and each call
  * processes only the new ones. Obtain from {@link BloomModel#newSession()}; close to free the cache.
  * Not thread-safe: use one session per thread (sessions of the same model may run concurrently;
- * their steps are serialised on the shared backend).
+ * their steps are serialised on the shared backend). {@link Cancellation} may be used from any thread.
  */
 public final class Session implements AutoCloseable {
     private final Sequence sequence;
     private final int vocab;
     private final int eos;
+    private final BloomTokenizer tokenizer;
+    /** Every token in the KV cache, in order (the repetition penalty looks at them). */
+    private int[] history = new int[256];
 
-    Session(Sequence sequence, int vocab, int eos) {
+    Session(Sequence sequence, int vocab, int eos, BloomTokenizer tokenizer) {
         this.sequence = sequence;
         this.vocab = vocab;
         this.eos = eos;
+        this.tokenizer = tokenizer;
     }
 
     /** Tokens in the session so far. */
@@ -30,6 +41,11 @@ public final class Session implements AutoCloseable {
         return sequence.contextLength();
     }
 
+    /** The tokens in the session, oldest first. */
+    public int[] tokens() {
+        return Arrays.copyOf(history, sequence.length());
+    }
+
     /** Forgets all tokens. */
     public void reset() {
         sequence.reset();
@@ -38,7 +54,9 @@ public final class Session implements AutoCloseable {
     /** Appends tokens and returns the logits (vocab-sized) predicting the token after the last one. */
     public float[] append(int... tokens) {
         float[] logits = new float[vocab];
+        int before = sequence.length();
         sequence.append(tokens, logits);
+        remember(before, tokens);
         return logits;
     }
 
@@ -47,58 +65,160 @@ public final class Session implements AutoCloseable {
      * backend (no logits), which is what makes device decoding cheap.
      */
     public int appendGreedy(int... tokens) {
-        return sequence.appendGreedy(tokens);
+        int before = sequence.length();
+        int next = sequence.appendGreedy(tokens);
+        remember(before, tokens);
+        return next;
     }
 
     /** Appends tokens and returns the logits after each of them, {@code [tokens.length][vocab]}. */
     public float[][] appendAll(int... tokens) {
-        return sequence.appendAll(tokens);
+        int before = sequence.length();
+        float[][] out = sequence.appendAll(tokens);
+        remember(before, tokens);
+        return out;
+    }
+
+    /**
+     * Appends tokens and returns {@code lp[i] = log P(tokens[i] | everything before it)} for
+     * {@code i >= 1}; {@code lp[0]} is NaN (what precedes it was scored by an earlier call, if at all).
+     * Logits are reduced to log-probabilities as they are produced, never all held at once.
+     */
+    public double[] appendScored(int... tokens) {
+        double[] lp = new double[tokens.length];
+        lp[0] = Double.NaN;
+        int before = sequence.length();
+        sequence.appendAll(tokens, (row, logits) -> {
+            if (row + 1 < tokens.length) lp[row + 1] = logSoftmaxAt(logits, tokens[row + 1]);
+        });
+        remember(before, tokens);
+        return lp;
+    }
+
+    private void remember(int at, int[] tokens) {
+        int need = at + tokens.length;
+        if (need > history.length) history = Arrays.copyOf(history, Math.max(need, history.length * 2));
+        System.arraycopy(tokens, 0, history, at, tokens.length);
     }
 
     /** Appends {@code prompt} and generates greedily up to {@code maxNewTokens} tokens. */
     public GenerationResult generate(int[] prompt, int maxNewTokens) {
-        return generate(prompt, GenerationOptions.greedy(maxNewTokens), TokenListener.NONE);
+        return generate(prompt, GenerationConfig.greedy(maxNewTokens), GenerationListener.NONE, null);
+    }
+
+    /** Encodes {@code prompt} with the model's tokenizer and generates; see {@link #generate(int[], GenerationConfig, GenerationListener, Cancellation)}. */
+    public GenerationResult generate(String prompt, GenerationConfig config, GenerationListener listener, Cancellation cancel) {
+        return generate(requireTokenizer().encode(prompt), config, listener, cancel);
     }
 
     /**
      * Appends {@code prompt}, then generates, calling {@code listener} with each token as it is
-     * chosen. Generated tokens stay in the session (the last one too, once it has been fed back),
-     * so a following call continues the text.
+     * chosen. Generated tokens stay in the session (all but the last one, which a following
+     * {@link #append} or generation feeds), so a following call continues the text.
+     *
+     * @param cancel null, or a handle another thread may use to stop the generation
      */
-    public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener) {
-        // Greedy decoding reads back only the argmax the backend computed; sampling needs the logits.
-        boolean greedy = options.temperature() == 0f;
-        Sampler sampler = new Sampler(options.temperature(), options.seed());
+    public GenerationResult generate(int[] prompt, GenerationConfig config, GenerationListener listener, Cancellation cancel) {
+        if (!config.stopStrings().isEmpty()) requireTokenizer();
+        Sampler sampler = new Sampler(config.temperature(), config.topK(), config.topP(), config.minP(),
+                config.repetitionPenalty(), config.seed());
+        boolean hostLogits = sampler.needsLogits() || config.logprobs() > 0;
+        float[] logits = hostLogits ? new float[vocab] : null;
+        StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder();
+        StopMatcher stops = new StopMatcher(config.stopStrings());
+        List<TokenLogprob> logprobs = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+
         long start = System.nanoTime();
-        float[] logits = greedy ? null : new float[vocab];
-        int token = greedy ? sequence.appendGreedy(prompt) : sampleAfter(prompt, logits, sampler);
+        int token = next(prompt, logits, sampler, config.logprobs(), logprobs);
         long firstToken = System.nanoTime();
-        int[] out = new int[options.maxNewTokens()];
+        int[] out = new int[config.maxNewTokens()];
         int n = 0;
         int decodeSteps = 0;
-        FinishReason reason;
-        while (true) {
+        FinishReason reason = null;
+        while (reason == null) {
             out[n++] = token;
-            listener.onToken(token);
-            if (options.stopAtEos() && token == eos) { reason = FinishReason.EOS; break; }
-            if (n == options.maxNewTokens()) { reason = FinishReason.LENGTH; break; }
-            if (sequence.length() == sequence.contextLength()) { reason = FinishReason.CONTEXT; break; }
-            int[] next = {token};
-            token = greedy ? sequence.appendGreedy(next) : sampleAfter(next, logits, sampler);
-            decodeSteps++;
+            boolean isEos = config.stopAtEos() && token == eos;
+            String piece = decoder == null || isEos ? "" : stops.accept(decoder.push(token));
+            if (stops.stopped()) reason = FinishReason.STOP;
+            else if (isEos) reason = FinishReason.EOS;
+            else if (n == config.maxNewTokens()) reason = FinishReason.LENGTH;
+            else if (cancel != null && cancel.isCancelled()) reason = FinishReason.CANCELLED;
+            else if (sequence.length() == sequence.contextLength()) reason = FinishReason.CONTEXT;
+            if (reason != null && reason != FinishReason.STOP && decoder != null) {
+                piece += stops.accept(decoder.flush()) + stops.flush();   // nothing may stay held back
+            }
+            text.append(piece);
+            listener.onToken(token, piece);
+            if (reason == null) {
+                token = next(new int[] {token}, logits, sampler, config.logprobs(), logprobs);
+                decodeSteps++;
+            }
         }
         long end = System.nanoTime();
-        double prefillSeconds = (firstToken - start) / 1e9;
-        double decodeSeconds = (end - firstToken) / 1e9;
-        return new GenerationResult(java.util.Arrays.copyOf(out, n), reason, prompt.length,
-                (firstToken - start) / 1e6,
-                prompt.length / prefillSeconds,
-                decodeSteps == 0 ? 0 : decodeSteps / decodeSeconds);
+        double ttft = (firstToken - start) / 1e9;
+        return new GenerationResult(text.toString(), Arrays.copyOf(out, n), reason, prompt.length, ttft * 1e3,
+                prompt.length / ttft, decodeSteps == 0 ? 0 : decodeSteps / ((end - firstToken) / 1e9),
+                config.logprobs() > 0 ? logprobs.subList(0, Math.min(n, logprobs.size())) : List.of());
     }
 
-    private int sampleAfter(int[] tokens, float[] logits, Sampler sampler) {
+    /** Feeds tokens and chooses the next one (device argmax when plain greedy, else on the host). */
+    private int next(int[] tokens, float[] logits, Sampler sampler, int topN, List<TokenLogprob> logprobs) {
+        if (logits == null) return appendGreedy(tokens);
+        int before = sequence.length();
         sequence.append(tokens, logits);
-        return sampler.sample(logits);
+        remember(before, tokens);
+        float[] raw = topN > 0 ? logits.clone() : null;
+        int chosen = sampler.sample(logits, history, sequence.length());
+        if (raw != null) logprobs.add(logprob(raw, chosen, topN));
+        return chosen;
+    }
+
+    static TokenLogprob logprob(float[] raw, int token, int topN) {
+        double lse = logSumExp(raw);
+        int[] best = topIndices(raw, topN);
+        List<TokenLogprob.Alternative> alts = new ArrayList<>(best.length);
+        for (int b : best) alts.add(new TokenLogprob.Alternative(b, raw[b] - lse));
+        return new TokenLogprob(token, raw[token] - lse, alts);
+    }
+
+    static double logSoftmaxAt(float[] logits, int index) {
+        return logits[index] - logSumExp(logits);
+    }
+
+    static double logSumExp(float[] v) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : v) max = Math.max(max, x);
+        double sum = 0;
+        for (float x : v) sum += Math.exp(x - max);
+        return max + Math.log(sum);
+    }
+
+    /** Indices of the n largest values, largest first (ties: lower index first). */
+    static int[] topIndices(float[] v, int n) {
+        n = Math.min(n, v.length);
+        int[] best = new int[n];
+        int size = 0;
+        for (int i = 0; i < v.length; i++) {
+            if (size < n || v[i] > v[best[size - 1]]) {
+                int j = Math.min(size, n - 1);
+                while (j > 0 && v[best[j - 1]] < v[i]) {
+                    best[j] = best[j - 1];
+                    j--;
+                }
+                best[j] = i;
+                if (size < n) size++;
+            }
+        }
+        return best;
+    }
+
+    private BloomTokenizer requireTokenizer() {
+        if (tokenizer == null) {
+            throw new InvalidInputException("this model has no tokenizer.json: text prompts and stop strings need one "
+                    + "(token ids work without it)");
+        }
+        return tokenizer;
     }
 
     /** Turns per-op timing on or off (it adds a little overhead; keep it off when timing throughput). */

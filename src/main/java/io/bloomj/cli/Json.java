@@ -58,6 +58,15 @@ final class Json implements AutoCloseable {
         }
     }
 
+    /** A JSON array of strings, as text for {@link #raw}. */
+    static String strings(String[] values) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(values);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A field whose value is already JSON text (a nested array or object). */
     Json raw(String name, String json) {
         try {

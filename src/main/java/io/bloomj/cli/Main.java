@@ -12,7 +12,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "bloomj", mixinStandardHelpOptions = true, version = "bloomj 0.1.0",
         description = "Run BLOOM-family language models on CPUs and GPUs from the JVM.",
-        subcommands = {DevicesCommand.class, InfoCommand.class, LogitsCommand.class, GenerateCommand.class, RandomModelCommand.class,
+        subcommands = {DevicesCommand.class, InfoCommand.class, LogitsCommand.class, GenerateCommand.class, ChatCommand.class,
+                TokenizeCommand.class, DetokenizeCommand.class, ScoreCommand.class, PerplexityCommand.class, RandomModelCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input (unusable model, bad arguments). */
@@ -56,7 +57,7 @@ public final class Main implements Runnable {
         String message = e.getMessage();
         if (e instanceof BloomjException) return message;
         if (e instanceof OutOfMemoryError) {
-            return "out of memory (" + message + "); raise -Xmx in tornado.env or use a smaller --context";
+            return "out of memory (" + message + "); raise -Xmx in tornado.env or use a smaller --context-length";
         }
         return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }

@@ -30,7 +30,7 @@ final class ModelOptions {
             description = "CPU threads; 0 = all available cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = {"-c", "--context"}, defaultValue = "2048",
+    @Option(names = {"-c", "--context-length"}, defaultValue = "2048",
             description = "KV cache length in tokens (default: ${DEFAULT-VALUE}).")
     int context;
 

@@ -82,18 +82,36 @@ public final class Sequence implements AutoCloseable {
 
     /** Appends {@code tokens} and returns the logits after every one of them, {@code [tokens.length][vocab]}. */
     public float[][] appendAll(int[] tokens) {
+        float[][] out = new float[tokens.length][];
+        appendAll(tokens, (row, logits) -> out[row] = logits.clone());
+        return out;
+    }
+
+    /** Receives the logits after token {@code row} of an {@link #appendAll(int[], RowConsumer)} call (the array is reused). */
+    @FunctionalInterface
+    public interface RowConsumer {
+        void accept(int row, float[] logits);
+    }
+
+    /**
+     * Appends {@code tokens}, handing the logits after each of them to {@code consumer} in order,
+     * a few rows per step, so a long text never holds all its logits at once.
+     */
+    public void appendAll(int[] tokens, RowConsumer consumer) {
         check(tokens);
         int chunk = Math.min(graph.logits().rows(), graph.maxRows());
-        float[][] out = new float[tokens.length][];
         float[] buf = new float[chunk * vocab];
+        float[] row = new float[vocab];
         for (int start = 0; start < tokens.length; start += chunk) {
             int end = Math.min(tokens.length, start + chunk);
             plan.execute(new Step(Arrays.copyOfRange(tokens, start, end), length, end - start));
             length += end - start;
             plan.read(graph.logits(), end - start, buf);
-            for (int r = 0; r < end - start; r++) out[start + r] = Arrays.copyOfRange(buf, r * vocab, (r + 1) * vocab);
+            for (int r = 0; r < end - start; r++) {
+                System.arraycopy(buf, r * vocab, row, 0, vocab);
+                consumer.accept(start + r, row);
+            }
         }
-        return out;
     }
 
     private void check(int[] tokens) {

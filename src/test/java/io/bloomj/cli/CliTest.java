@@ -88,7 +88,7 @@ class CliTest {
 
     @Test
     void infoDescribesTheModel() throws IOException {
-        Result r = run("info", "--model", tiny().toString(), "--json", "--context", "100");
+        Result r = run("info", "--model", tiny().toString(), "--json", "--context-length", "100");
         assertEquals(0, r.code(), r.err());
         JsonNode json = JSON.readTree(r.out());
         assertEquals(6, json.get("n_head").asInt());
@@ -129,7 +129,7 @@ class CliTest {
                 {"logits", "--model", tmp.resolve("absent").toString(), "--tokens", "1"},
                 {"logits", "--model", dir.toString(), "--tokens", "1,x"},
                 {"logits", "--model", dir.toString(), "--tokens", "1,96"},
-                {"generate", "--model", dir.toString(), "--tokens", "1,2,3,4,5", "--context", "4"},
+                {"generate", "--model", dir.toString(), "--tokens", "1,2,3,4,5", "--context-length", "4"},
                 {"generate", "--model", dir.toString(), "--tokens", "1", "--temperature", "-1"},
                 {"logits", "--model", dir.toString(), "--tokens", "1", "--backend", "quantum"},
                 {"random-model", "--shape", "7b", "--out", tmp.resolve("x").toString()},

@@ -2,7 +2,8 @@ package io.bloomj.engine;
 
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
-import io.bloomj.api.GenerationOptions;
+import io.bloomj.api.GenerationConfig;
+import io.bloomj.api.GenerationListener;
 import io.bloomj.api.GenerationResult;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.api.Session;
@@ -88,7 +89,7 @@ class ReferenceParityTest {
         int[] prompt = {1, 17, 42, 5};
         int[] expected = new ReferenceBloom(spec, tensors).greedy(prompt, 10);
         try (BloomModel model = Bloom.load(tmp, options(threads, batch))) {
-            GenerationResult r = model.generate(prompt, GenerationOptions.greedy(10).withStopAtEos(false), t -> { });
+            GenerationResult r = model.generate(prompt, GenerationConfig.builder().maxNewTokens(10).stopAtEos(false).build(), GenerationListener.NONE);
             assertArrayEquals(expected, r.tokens());
         }
     }

@@ -114,7 +114,7 @@ public final class OpenClBackend implements Backend {
             long bytes = b.elements() * Float.BYTES;
             if (bytes > ctx.device.maxAllocation()) {
                 throw new InsufficientMemoryException(ctx.device.name(), "buffer " + b.name() + " (one allocation; the device's "
-                        + "largest is " + ctx.device.maxAllocation() / 1_000_000 + " MB; use a shorter --context)",
+                        + "largest is " + ctx.device.maxAllocation() / 1_000_000 + " MB; use a shorter --context-length)",
                         bytes, ctx.device.maxAllocation());
             }
             bufferBytes += bytes;

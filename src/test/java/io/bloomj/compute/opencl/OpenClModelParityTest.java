@@ -2,7 +2,8 @@ package io.bloomj.compute.opencl;
 
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
-import io.bloomj.api.GenerationOptions;
+import io.bloomj.api.GenerationConfig;
+import io.bloomj.api.GenerationListener;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.api.Session;
 import io.bloomj.compute.ProgressListener;
@@ -50,7 +51,7 @@ class OpenClModelParityTest {
         spec.writeTo(tmp);
         try (BloomModel cpu = Bloom.load(tmp, options(batch))) {
             float[][] expected = cpu.logitsPerPosition(PROMPT);
-            int[] greedy = cpu.generate(new int[] {1, 17, 42, 5}, GenerationOptions.greedy(10).withStopAtEos(false), t -> { }).tokens();
+            int[] greedy = cpu.generate(new int[] {1, 17, 42, 5}, GenerationConfig.builder().maxNewTokens(10).stopAtEos(false).build(), GenerationListener.NONE).tokens();
             for (KernelStyle style : new KernelStyle[] {KernelStyle.CPU, KernelStyle.GPU}) {
                 try (BloomModel cl = openCl(style, batch)) {
                     float[][] actual = cl.logitsPerPosition(PROMPT);
@@ -60,7 +61,7 @@ class OpenClModelParityTest {
                                     + ": cpu " + expected[p][v] + ", opencl " + actual[p][v]);
                         }
                     }
-                    int[] tokens = cl.generate(new int[] {1, 17, 42, 5}, GenerationOptions.greedy(10).withStopAtEos(false), t -> { }).tokens();
+                    int[] tokens = cl.generate(new int[] {1, 17, 42, 5}, GenerationConfig.builder().maxNewTokens(10).stopAtEos(false).build(), GenerationListener.NONE).tokens();
                     assertArrayEquals(greedy, tokens, style + " greedy continuation");
                 }
             }
