@@ -136,7 +136,7 @@ public final class Session implements AutoCloseable {
         int n = 0;
         int decodeSteps = 0;
         FinishReason reason = null;
-        while (reason == null) {
+        while (true) {
             out[n++] = token;
             boolean isEos = config.stopAtEos() && token == eos;
             String piece = decoder == null || isEos ? "" : stops.accept(decoder.push(token));
@@ -150,10 +150,15 @@ public final class Session implements AutoCloseable {
             }
             text.append(piece);
             listener.onToken(token, piece);
-            if (reason == null) {
-                token = next(new int[] {token}, logits, sampler, config.logprobs(), logprobs);
-                decodeSteps++;
+            if (reason != null) break;
+            if (cancel != null && cancel.isCancelled()) {
+                // Cancelled while the listener ran: no further token. Text held back for an incomplete
+                // character or a possible stop string is dropped, so the result is what was streamed.
+                reason = FinishReason.CANCELLED;
+                break;
             }
+            token = next(new int[] {token}, logits, sampler, config.logprobs(), logprobs);
+            decodeSteps++;
         }
         long end = System.nanoTime();
         double ttft = (firstToken - start) / 1e9;
