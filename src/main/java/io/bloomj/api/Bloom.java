@@ -6,6 +6,7 @@ import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.compute.opencl.KernelStyle;
 import io.bloomj.compute.opencl.OpenClBackend;
+import io.bloomj.hub.ModelLocator;
 import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
 import io.bloomj.tokenizer.BloomTokenizer;
@@ -79,6 +80,14 @@ public final class Bloom {
 
     public static BloomModel load(Path dir) {
         return load(dir, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a model folder or a Hugging Face Hub model ({@code "cmarkea/bloomz-3b-dpo-chat"},
+     * {@code "org/name@revision"}), downloading it into the huggingface_hub cache once.
+     */
+    public static BloomModel load(String model, LoadOptions options, ProgressListener progress) {
+        return load(ModelLocator.locate(model, progress), options, progress);
     }
 
     private static Backend backend(LoadOptions options, ProgressListener progress) {

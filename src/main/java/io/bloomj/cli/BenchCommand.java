@@ -9,6 +9,7 @@ import io.bloomj.bench.ThroughputBench;
 import io.bloomj.compute.DType;
 import io.bloomj.compute.Profile;
 import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.hub.ModelLocator;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.ModelShape;
 import io.bloomj.model.RandomCheckpointWriter;
@@ -34,8 +35,8 @@ import java.util.stream.Stream;
                 "Decode is memory-bound: its GB/s of weights is reported as a fraction of the measured bandwidth."})
 final class BenchCommand implements Callable<Integer> {
     static final class Source {
-        @Option(names = "--model", paramLabel = "DIR", description = "Checkpoint folder.")
-        Path model;
+        @Option(names = "--model", paramLabel = "DIR|REPO", description = "Checkpoint folder or Hub repo id.")
+        String model;
 
         @Option(names = "--random", paramLabel = "SHAPE", description = "Random checkpoint of shape tiny, 560m or 3b (written to a temporary folder, deleted after).")
         String random;
@@ -95,8 +96,8 @@ final class BenchCommand implements Callable<Integer> {
             probe = BandwidthProbe.measure((long) probeMib << 20, t, 5);
         }
         Path tmp = null;
-        Path dir = source.model;
-        String modelName = dir == null ? null : dir.getFileName().toString();
+        Path dir = source.model == null ? null : ModelLocator.locate(source.model, Progress.listener(err));
+        String modelName = source.model;
         if (source.random != null) {
             ModelShape shape = ModelShape.fromCli(source.random);
             DType type = CliEnums.dtype(dtype);

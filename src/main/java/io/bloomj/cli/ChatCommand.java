@@ -61,7 +61,7 @@ final class ChatCommand implements Callable<Integer> {
             if (terminal != null) {
                 LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("bloomj")
                         .variable(LineReader.HISTORY_FILE, historyFile()).build();
-                out.println("bloomj chat: " + model.model.getFileName() + " on " + m.backendDescription() + ". /reset, /exit, Ctrl-D to quit.");
+                out.println("bloomj chat: " + model.model + " on " + m.backendDescription() + ". /reset, /exit, Ctrl-D to quit.");
                 lines = () -> {
                     try {
                         return reader.readLine("> ");

@@ -7,13 +7,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.nio.file.Path;
+import io.bloomj.hub.HubDownloader;
+import io.bloomj.hub.ModelLocator;
 import java.util.concurrent.Callable;
 
 @Command(name = "detokenize", mixinStandardHelpOptions = true, description = "Print the text of token ids.")
 final class DetokenizeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder with tokenizer.json.")
-    Path model;
+    @Option(names = "--model", defaultValue = HubDownloader.DEFAULT_MODEL, paramLabel = "DIR|REPO",
+            description = "Model folder with tokenizer.json, or a Hub repo id (default: ${DEFAULT-VALUE}).")
+    String model;
 
     @Option(names = "--tokens", required = true, paramLabel = "IDS", description = "Comma-separated token ids.")
     String tokens;
@@ -30,7 +32,7 @@ final class DetokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int[] ids = TokenList.parse(tokens);
-        try (BloomTokenizer tok = BloomTokenizer.load(model)) {
+        try (BloomTokenizer tok = BloomTokenizer.load(ModelLocator.locate(model, Progress.listener(spec.commandLine().getErr())))) {
             for (int id : ids) {
                 if (id < 0 || id >= tok.vocabSize()) {
                     throw new InvalidInputException("token id " + id + " is outside the tokenizer's vocabulary [0, " + tok.vocabSize() + ")");

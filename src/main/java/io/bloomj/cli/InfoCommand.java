@@ -33,7 +33,7 @@ final class InfoCommand implements Callable<Integer> {
             long weights = m.weightBytesPerToken();
             if (json) {
                 try (Json j = new Json(out)) {
-                    j.field("model", model.model.toAbsolutePath())
+                    j.field("model", model.model)
                             .field("vocab_size", c.vocabSize()).field("hidden_size", c.hiddenSize())
                             .field("n_layer", c.numLayers()).field("n_head", c.numHeads()).field("head_dim", c.headDim())
                             .field("layer_norm_epsilon", c.layerNormEpsilon())
@@ -46,7 +46,7 @@ final class InfoCommand implements Callable<Integer> {
                             .field("memory_bytes", weights + mem.kvCacheBytes() + mem.activationBytes());
                 }
             } else {
-                out.printf("model        %s%n", model.model.toAbsolutePath());
+                out.printf("model        %s%n", model.model);
                 out.printf("shape        vocab %d, hidden %d, %d layers, %d heads of %d%n", c.vocabSize(), c.hiddenSize(),
                         c.numLayers(), c.numHeads(), c.headDim());
                 out.printf("layer norm   eps %g, residual from %s%n", c.layerNormEpsilon(),

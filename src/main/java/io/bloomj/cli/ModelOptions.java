@@ -3,7 +3,10 @@ package io.bloomj.cli;
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
+import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.hub.HubDownloader;
+import io.bloomj.hub.ModelLocator;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -14,9 +17,10 @@ import java.nio.file.Path;
  * through system properties set by the launcher ({@code bloomj.backend}, {@code bloomj.threads}).
  */
 final class ModelOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Hugging Face BLOOM checkpoint folder (config.json + safetensors).")
-    Path model;
+    @Option(names = "--model", defaultValue = HubDownloader.DEFAULT_MODEL, paramLabel = "DIR|REPO",
+            description = {"A Hugging Face BLOOM model folder (config.json + safetensors), or a Hub repo id org/name[@revision],",
+                    "downloaded once into the huggingface_hub cache (default: ${DEFAULT-VALUE})."})
+    String model;
 
     @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}",
             description = "Compute backend: cpu or opencl (default: ${DEFAULT-VALUE}).")
@@ -48,6 +52,12 @@ final class ModelOptions {
 
     /** Loads the model; long work (weight upload to a device) shows progress on {@code err}. */
     BloomModel load(PrintWriter err) {
-        return Bloom.load(model, loadOptions(), Progress.listener(err));
+        ProgressListener progress = Progress.listener(err);
+        return Bloom.load(ModelLocator.locate(model, progress), loadOptions(), progress);
+    }
+
+    /** The model's local folder (downloading it if it is a Hub id). */
+    Path folder(PrintWriter err) {
+        return ModelLocator.locate(model, Progress.listener(err));
     }
 }

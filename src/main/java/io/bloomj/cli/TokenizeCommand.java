@@ -6,14 +6,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.nio.file.Path;
+import io.bloomj.hub.HubDownloader;
+import io.bloomj.hub.ModelLocator;
 import java.util.concurrent.Callable;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Print the token ids (and token strings) of a text with the model's tokenizer, as one JSON object.")
 final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder with tokenizer.json.")
-    Path model;
+    @Option(names = "--model", defaultValue = HubDownloader.DEFAULT_MODEL, paramLabel = "DIR|REPO",
+            description = "Model folder with tokenizer.json, or a Hub repo id (default: ${DEFAULT-VALUE}).")
+    String model;
 
     @Option(names = "--text", required = true, description = "Text to tokenize; special tokens like </s> are recognised.")
     String text;
@@ -26,7 +28,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (BloomTokenizer tok = BloomTokenizer.load(model); Json j = new Json(spec.commandLine().getOut())) {
+        try (BloomTokenizer tok = BloomTokenizer.load(ModelLocator.locate(model, Progress.listener(spec.commandLine().getErr()))); Json j = new Json(spec.commandLine().getOut())) {
             j.field("tokens", tok.encode(text)).raw("pieces", Json.strings(tok.tokens(text)));
         }
         return 0;

@@ -1,0 +1,25 @@
+package io.bloomj.hub;
+
+import io.bloomj.InvalidInputException;
+import io.bloomj.compute.ProgressListener;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Turns what a user typed after {@code --model} into a local folder: the folder itself, or a Hub snapshot. */
+public final class ModelLocator {
+    private ModelLocator() {}
+
+    /**
+     * @param spec a model folder, or {@code org/name[@revision]} on the Hugging Face Hub
+     */
+    public static Path locate(String spec, ProgressListener progress) {
+        Path local = Path.of(spec);
+        if (Files.isDirectory(local)) return local;
+        if (RepoId.looksLikeRepo(spec) && !Files.exists(local)) {
+            return HubDownloader.fromEnvironment(progress).resolve(RepoId.parse(spec), false);
+        }
+        if (Files.exists(local)) throw new InvalidInputException(spec + " is not a folder (expected a Hugging Face model folder)");
+        throw new InvalidInputException("'" + spec + "' is neither a model folder nor a Hub repo id (org/name or org/name@revision)");
+    }
+}
