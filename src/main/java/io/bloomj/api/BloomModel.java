@@ -2,6 +2,7 @@ package io.bloomj.api;
 
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
+import io.bloomj.compute.Bandwidth;
 import io.bloomj.compute.Graph;
 import io.bloomj.engine.BloomGraph;
 import io.bloomj.engine.Sequence;
@@ -83,6 +84,21 @@ public final class BloomModel implements AutoCloseable {
     /** The backend's description (device, threads). */
     public String backendDescription() {
         return backend.description();
+    }
+
+    /** Measures the memory bandwidth of the model's backend (the roofline of decoding). */
+    public Bandwidth measureBandwidth(long bytes, int repetitions) {
+        return backend.measureBandwidth(bytes, repetitions);
+    }
+
+    /** Peak device memory of the backend so far, or -1 for the CPU backend (host memory). */
+    public long peakDeviceMemory() {
+        return backend.peakDeviceMemory();
+    }
+
+    /** The dtype of the weight matrices (for reports). */
+    public String weightDtype() {
+        return weights.lmHead().dtype().name();
     }
 
     /** Weight bytes read per decoded token (every matrix once, the LM head included). */

@@ -7,14 +7,14 @@ import io.bloomj.compute.Profile;
 import java.util.SplittableRandom;
 
 /**
- * llama-bench style throughput tests on a loaded model: {@code ppN} prefills N random tokens into an
- * empty session, {@code tgN} decodes N tokens one by one (greedy) from an empty session. Each test
- * runs once untimed (warm-up: JIT, page faults of the mapped weights) and then {@code repetitions}
- * timed times, each in a fresh session.
+ * llama-bench style throughput tests on a loaded model. {@code ppN@dD} prefills N random tokens
+ * after D tokens already in the cache; {@code tgN@dD} decodes N tokens one by one (greedy) after D.
+ * Each test runs once untimed (warm-up: JIT, page faults of the mapped weights, kernel builds) and
+ * then {@code repetitions} timed times, each in a fresh session; the depth's prefill is not timed.
  */
 public final class ThroughputBench {
-    /** Tokens per second of each timed repetition. */
-    public record Result(String test, int nPrompt, int nGen, double[] tokensPerSecond) {
+    /** Tokens per second and seconds of each timed repetition. */
+    public record Result(String test, int nPrompt, int nGen, int nDepth, double[] tokensPerSecond, double[] seconds) {
         public double median() {
             return Stats.median(tokensPerSecond);
         }
@@ -30,39 +30,53 @@ public final class ThroughputBench {
 
     private ThroughputBench() {}
 
-    public static Result prefill(BloomModel model, int tokens, int repetitions) {
-        int[] prompt = randomTokens(model.config().vocabSize(), tokens, 1);
-        double[] tps = new double[repetitions];
-        for (int r = -1; r < repetitions; r++) {
-            try (Session s = model.newSession(tokens)) {
-                long t0 = System.nanoTime();
-                s.append(prompt);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                if (r >= 0) tps[r] = tokens / seconds;
-            }
-        }
-        return new Result("pp" + tokens, tokens, 0, tps);
+    static String name(String kind, int n, int depth) {
+        return kind + n + (depth > 0 ? "@d" + depth : "");
     }
 
-    public static Result decode(BloomModel model, int tokens, int repetitions) {
-        double[] tps = new double[repetitions];
+    public static Result prefill(BloomModel model, int tokens, int depth, int repetitions) {
+        int vocab = model.config().vocabSize();
+        int[] context = randomTokens(vocab, depth, 2);
+        int[] prompt = randomTokens(vocab, tokens, 1);
+        double[] tps = new double[repetitions], secs = new double[repetitions];
         for (int r = -1; r < repetitions; r++) {
-            try (Session s = model.newSession(tokens)) {
-                int next = model.config().bosTokenId();
+            try (Session s = model.newSession(depth + tokens)) {
+                if (depth > 0) s.appendGreedy(context);
+                long t0 = System.nanoTime();
+                s.appendGreedy(prompt);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (r >= 0) {
+                    secs[r] = seconds;
+                    tps[r] = tokens / seconds;
+                }
+            }
+        }
+        return new Result(name("pp", tokens, depth), tokens, 0, depth, tps, secs);
+    }
+
+    public static Result decode(BloomModel model, int tokens, int depth, int repetitions) {
+        int[] context = randomTokens(model.config().vocabSize(), depth, 2);
+        double[] tps = new double[repetitions], secs = new double[repetitions];
+        for (int r = -1; r < repetitions; r++) {
+            try (Session s = model.newSession(depth + tokens)) {
+                int next = depth > 0 ? s.appendGreedy(context) : model.config().bosTokenId();
                 long t0 = System.nanoTime();
                 for (int i = 0; i < tokens; i++) next = s.appendGreedy(next);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                if (r >= 0) tps[r] = tokens / seconds;
+                if (r >= 0) {
+                    secs[r] = seconds;
+                    tps[r] = tokens / seconds;
+                }
             }
         }
-        return new Result("tg" + tokens, 0, tokens, tps);
+        return new Result(name("tg", tokens, depth), 0, tokens, depth, tps, secs);
     }
 
     /** Prefills {@code tokens} tokens once with per-op profiling on (after the timed runs: it perturbs timing). */
     public static Profile profilePrefill(BloomModel model, int tokens) {
         try (Session s = model.newSession(tokens)) {
             s.setProfiling(true);
-            s.append(randomTokens(model.config().vocabSize(), tokens, 1));
+            s.appendGreedy(randomTokens(model.config().vocabSize(), tokens, 1));
             return s.profile();
         }
     }

@@ -4,10 +4,12 @@ import io.bloomj.BloomjException;
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
-import io.bloomj.bench.BandwidthProbe;
+import io.bloomj.bench.BenchRecord;
+import io.bloomj.bench.BuildInfo;
+import io.bloomj.bench.PeakMemory;
 import io.bloomj.bench.ThroughputBench;
+import io.bloomj.compute.Bandwidth;
 import io.bloomj.compute.DType;
-import io.bloomj.compute.Profile;
 import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.hub.ModelLocator;
 import io.bloomj.model.BloomConfig;
@@ -23,6 +25,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,8 +34,9 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure memory read bandwidth, prefill (ppN) and decode (tgN) throughput, llama-bench style.",
-                "Decode is memory-bound: its GB/s of weights is reported as a fraction of the measured bandwidth."})
+        description = {"llama-bench style throughput: ppN (prefill N tokens), tgN (decode N tokens), optionally after D tokens",
+                "of context (ppN@dD, tgN@dD). Warm-up runs are excluded; results are medians and means with spread.",
+                "Decode is memory-bound: its weight GB/s is stated as a fraction of the backend's measured bandwidth."})
 final class BenchCommand implements Callable<Integer> {
     static final class Source {
         @Option(names = "--model", paramLabel = "DIR|REPO", description = "Checkpoint folder or Hub repo id.")
@@ -57,22 +61,28 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "0", description = "Device number for opencl (see 'bloomj devices').")
     int device;
 
-    @Option(names = {"-p", "--n-prompt"}, defaultValue = "128", description = "Prompt tokens of the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
-    int nPrompt;
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", split = ",", description = "Prompt sizes of the pp tests, comma-separated; 0 skips (default: ${DEFAULT-VALUE}).")
+    List<Integer> nPrompt;
 
-    @Option(names = {"-n", "--n-gen"}, defaultValue = "32", description = "Generated tokens of the tg test; 0 skips it (default: ${DEFAULT-VALUE}).")
-    int nGen;
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", split = ",", description = "Generated tokens of the tg tests, comma-separated; 0 skips (default: ${DEFAULT-VALUE}).")
+    List<Integer> nGen;
 
-    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", description = "Timed repetitions per test (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-d", "--depth"}, defaultValue = "0", split = ",", description = "Tokens already in the context before each test, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<Integer> depth;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "Timed repetitions per test (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
-    @Option(names = "--probe-mib", defaultValue = "1024", description = "Size of the bandwidth probe buffer in MiB; 0 skips the probe (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "512", description = "Most prompt tokens per prefill step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--probe-mib", defaultValue = "1024", description = "Size of the bandwidth probe in MiB; 0 skips it (default: ${DEFAULT-VALUE}).")
     int probeMib;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md or json (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md, json, jsonl or csv (default: ${DEFAULT-VALUE}).")
     String output;
 
-    @Option(names = "--profile", description = "After the timed runs, decode once more with per-op timing and print it.")
+    @Option(names = "--profile", description = "After the timed runs, run the first pp and tg test once more with per-kernel timing and print it (md only).")
     boolean profile;
 
     @Option(names = "--verbose", description = "Print stack traces of errors.")
@@ -83,21 +93,16 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!output.equals("md") && !output.equals("json")) throw new BloomjException("--output must be md or json, not " + output);
+        if (!List.of("md", "json", "jsonl", "csv").contains(output)) throw new BloomjException("--output must be md, json, jsonl or csv, not " + output);
         if (repetitions < 1) throw new BloomjException("--repetitions must be at least 1");
+        for (List<Integer> l : List.of(nPrompt, nGen, depth)) for (int v : l) if (v < 0) throw new BloomjException("test sizes must be >= 0");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int t = threads > 0 ? threads : CpuBackend.defaultThreads();
 
-        BandwidthProbe.Result probe = null;
-        if (probeMib > 0) {
-            err.printf("measuring memory read bandwidth (%d MiB, %d threads)...%n", probeMib, t);
-            err.flush();
-            probe = BandwidthProbe.measure((long) probeMib << 20, t, 5);
-        }
         Path tmp = null;
-        Path dir = source.model == null ? null : ModelLocator.locate(source.model, Progress.listener(err));
-        String modelName = source.model;
+        Path dir;
+        String modelName;
         if (source.random != null) {
             ModelShape shape = ModelShape.fromCli(source.random);
             DType type = CliEnums.dtype(dtype);
@@ -107,79 +112,92 @@ final class BenchCommand implements Callable<Integer> {
             Progress progress = new Progress(err, "writing random " + shape.cliName() + " checkpoint", RandomCheckpointWriter.weightBytes(c, type));
             RandomCheckpointWriter.write(c, type, 1, dir, progress);
             progress.done();
-            modelName = "random-" + shape.cliName() + "-" + type.name().toLowerCase(Locale.ROOT);
+            modelName = "random-" + shape.cliName();
+        } else {
+            dir = ModelLocator.locate(source.model, Progress.listener(err));
+            modelName = source.model;
         }
+        int maxDepth = depth.stream().max(Integer::compare).orElse(0);
+        int maxTest = Math.max(nPrompt.stream().max(Integer::compare).orElse(0), nGen.stream().max(Integer::compare).orElse(0));
         try (BloomModel model = Bloom.load(dir, LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t)
-                .withContextLength(Math.max(1, Math.max(nPrompt, nGen))), Progress.listener(err))) {
-            List<ThroughputBench.Result> results = new ArrayList<>();
-            if (nPrompt > 0) {
-                err.printf("pp%d x %d...%n", nPrompt, repetitions);
+                .withBatchSize(batchSize).withContextLength(Math.max(1, maxDepth + maxTest)), Progress.listener(err))) {
+            Bandwidth bw = null;
+            if (probeMib > 0) {
+                err.printf("measuring memory bandwidth (%d MiB)...%n", probeMib);
                 err.flush();
-                results.add(ThroughputBench.prefill(model, nPrompt, repetitions));
+                bw = model.measureBandwidth((long) probeMib << 20, 5);
             }
-            if (nGen > 0) {
-                err.printf("tg%d x %d...%n", nGen, repetitions);
-                err.flush();
-                results.add(ThroughputBench.decode(model, nGen, repetitions));
+            BenchRecord.Run run = new BenchRecord.Run(BuildInfo.commit(), cpuName(), model.backendDescription(), backend, modelName,
+                    String.format(Locale.ROOT, "bloom %.2fB %s", model.config().parameterCount() / 1e9, model.weightDtype()),
+                    model.weightBytesPerToken(), model.config().parameterCount(), batchSize, t,
+                    System.getProperty("java.vm.name") + " " + Runtime.version(), bw == null ? "" : bw.kind(),
+                    bw == null ? Double.NaN : bw.median());
+            List<BenchRecord> records = new ArrayList<>();
+            for (int d : depth) {
+                for (int p : nPrompt) {
+                    if (p == 0) continue;
+                    progressLine(err, "pp", p, d);
+                    records.add(record(run, model, ThroughputBench.prefill(model, p, d, repetitions)));
+                    if (output.equals("jsonl")) print(out, records.getLast());
+                }
+                for (int n : nGen) {
+                    if (n == 0) continue;
+                    progressLine(err, "tg", n, d);
+                    records.add(record(run, model, ThroughputBench.decode(model, n, d, repetitions)));
+                    if (output.equals("jsonl")) print(out, records.getLast());
+                }
             }
-            report(out, model, modelName, t, probe, results);
-            if (profile && nPrompt > 0) ProfileTable.print(out, "pp" + nPrompt, ThroughputBench.profilePrefill(model, nPrompt), 1, probe);
-            if (profile && nGen > 0) ProfileTable.print(out, "tg" + nGen, ThroughputBench.profileDecode(model, nGen), nGen, probe);
+            switch (output) {
+                case "json" -> {
+                    out.println("[");
+                    for (int i = 0; i < records.size(); i++) out.println(records.get(i).toJson() + (i < records.size() - 1 ? "," : ""));
+                    out.println("]");
+                }
+                case "csv" -> {
+                    if (!records.isEmpty()) out.println(BenchRecord.csvHeader(records.getFirst()));
+                    for (BenchRecord r : records) out.println(r.toCsv());
+                }
+                case "md" -> {
+                    out.printf(Locale.ROOT, "machine: %s, %d threads%nbackend: %s%njvm: %s%nbuild: %s%n", run.cpuInfo(), t, run.device(),
+                            run.jvm(), run.buildCommit());
+                    if (bw != null) {
+                        out.printf(Locale.ROOT, "memory bandwidth (%s, %d MiB): min %.1f / median %.1f / max %.1f GB/s%n", bw.kind(),
+                                bw.bytes() >> 20, bw.min() / 1e9, bw.median() / 1e9, bw.max() / 1e9);
+                    }
+                    out.println();
+                    out.print(BenchRecord.markdown(records));
+                    if (profile) {
+                        int p = nPrompt.stream().filter(v -> v > 0).findFirst().orElse(0);
+                        int n = nGen.stream().filter(v -> v > 0).findFirst().orElse(0);
+                        if (p > 0) ProfileTable.print(out, "pp" + p, ThroughputBench.profilePrefill(model, p), 1, bw);
+                        if (n > 0) ProfileTable.print(out, "tg" + n, ThroughputBench.profileDecode(model, n), n, bw);
+                    }
+                }
+                default -> { }
+            }
+            out.flush();
         } finally {
             if (tmp != null) delete(tmp);
         }
         return 0;
     }
 
-    private void report(PrintWriter out, BloomModel model, String name, int t, BandwidthProbe.Result probe,
-                        List<ThroughputBench.Result> results) {
-        long bytesPerToken = model.weightBytesPerToken();
-        String cpu = cpuName();
-        if (output.equals("json")) {
-            out.println("[");
-            for (int i = 0; i < results.size(); i++) {
-                ThroughputBench.Result r = results.get(i);
-                Json j = new Json(out);
-                j.field("model_type", name).field("model_size", bytesPerToken).field("model_n_params", model.config().parameterCount())
-                        .field("backends", backend).field("device", model.backendDescription()).field("cpu_info", cpu).field("n_threads", t)
-                        .field("n_prompt", r.nPrompt()).field("n_gen", r.nGen()).field("n_depth", 0).field("test", r.test())
-                        .field("avg_ts", r.mean()).field("stddev_ts", r.stddev()).field("median_ts", r.median())
-                        .field("samples_ts", r.tokensPerSecond())
-                        .field("java_version", Runtime.version().toString());
-                if (r.nGen() > 0) {
-                    j.field("weight_gb_per_second", r.median() * bytesPerToken / 1e9);
-                    if (probe != null) j.field("bandwidth_fraction", r.median() * bytesPerToken / probe.median());
-                }
-                if (probe != null) j.field("probe_read_gb_per_second", probe.median() / 1e9);
-                j.close();
-                if (i < results.size() - 1) out.println(",");
-            }
-            out.println("]");
-            return;
-        }
-        out.printf(Locale.ROOT, "machine: %s, %d threads%nbackend: %s%n", cpu, t, model.backendDescription());
-        out.printf(Locale.ROOT, "jvm: %s %s%n", System.getProperty("java.vm.name"), Runtime.version());
-        if (probe != null) {
-            out.printf(Locale.ROOT, "memory read bandwidth (%d MiB probe, %d threads): min %.1f / median %.1f / max %.1f GB/s%n",
-                    probe.bytes() >> 20, probe.threads(), probe.min() / 1e9, probe.median() / 1e9, probe.max() / 1e9);
-        }
-        out.println();
-        out.println("| model | size | params | backend | threads | test | t/s (median) | t/s (mean ± sd) | weights GB/s | of bandwidth |");
-        out.println("| --- | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: |");
-        for (ThroughputBench.Result r : results) {
-            String gbs = "", frac = "";
-            if (r.nGen() > 0) {
-                double rate = r.median() * bytesPerToken;
-                gbs = String.format(Locale.ROOT, "%.1f", rate / 1e9);
-                if (probe != null) frac = String.format(Locale.ROOT, "%.0f%%", 100 * rate / probe.median());
-            }
-            out.printf(Locale.ROOT, "| %s | %s | %.2f B | %s | %d | %s | %.2f | %.2f ± %.2f | %s | %s |%n", name, Sizes.bytes(bytesPerToken),
-                    model.config().parameterCount() / 1e9, backend, t, r.test(), r.median(), r.mean(), r.stddev(), gbs, frac);
-        }
+    private BenchRecord record(BenchRecord.Run run, BloomModel model, ThroughputBench.Result r) {
+        return BenchRecord.of(run, r, model.weightBytesPerToken(), PeakMemory.hostBytes(), model.peakDeviceMemory(),
+                Instant.now().toString());
+    }
+
+    private static void print(PrintWriter out, BenchRecord r) {
+        out.println(r.toJson());
         out.flush();
     }
 
-    private static String cpuName() {
+    private void progressLine(PrintWriter err, String kind, int n, int d) {
+        err.printf("%s%d%s x %d...%n", kind, n, d > 0 ? "@d" + d : "", repetitions);
+        err.flush();
+    }
+
+    static String cpuName() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())
                     .orElse(System.getProperty("os.arch"));

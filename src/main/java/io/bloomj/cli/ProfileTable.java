@@ -3,7 +3,7 @@ package io.bloomj.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.bloomj.bench.BandwidthProbe;
+import io.bloomj.compute.Bandwidth;
 import io.bloomj.compute.Profile;
 
 import java.io.PrintWriter;
@@ -19,7 +19,7 @@ final class ProfileTable {
      * @param steps divides calls and times (decoded tokens for a per-token table, 1 for totals)
      * @param probe measured bandwidth for the "of bandwidth" column, or null
      */
-    static void print(PrintWriter out, String test, Profile p, int steps, BandwidthProbe.Result probe) {
+    static void print(PrintWriter out, String test, Profile p, int steps, Bandwidth probe) {
         out.printf(Locale.ROOT, "%nper-kernel profile of %s (%s):%n%n", test, steps == 1 ? "totals" : "per token");
         out.println("| kernel | calls | ms | % of step | weights GB/s | of bandwidth |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: |");

@@ -23,6 +23,17 @@ public interface Backend extends AutoCloseable {
      */
     ExecutionPlan plan(Graph graph);
 
+    /**
+     * Measures the memory bandwidth decode is bound by on this backend (a buffer of {@code bytes},
+     * {@code repetitions} timed samples after a warm-up).
+     */
+    Bandwidth measureBandwidth(long bytes, int repetitions);
+
+    /** Largest number of device bytes allocated so far (weights, caches, activations), or -1 for host memory. */
+    default long peakDeviceMemory() {
+        return -1;
+    }
+
     @Override
     void close();
 }

@@ -20,6 +20,6 @@ public final class ModelLocator {
             return HubDownloader.fromEnvironment(progress).resolve(RepoId.parse(spec), false);
         }
         if (Files.exists(local)) throw new InvalidInputException(spec + " is not a folder (expected a Hugging Face model folder)");
-        throw new InvalidInputException("'" + spec + "' is neither a model folder nor a Hub repo id (org/name or org/name@revision)");
+        throw new InvalidInputException("model folder not found: " + spec + " (--model takes a model folder or a Hub repo id org/name[@revision])");
     }
 }

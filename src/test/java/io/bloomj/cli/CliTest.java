@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -134,7 +135,7 @@ class CliTest {
                 {"logits", "--model", dir.toString(), "--tokens", "1", "--backend", "quantum"},
                 {"random-model", "--shape", "7b", "--out", tmp.resolve("x").toString()},
         };
-        String[] expected = {"not a folder", "'x' is not one", "outside the vocabulary", "does not fit the context of 4",
+        String[] expected = {"model folder not found", "'x' is not one", "outside the vocabulary", "does not fit the context of 4",
                 "temperature", "unknown backend 'quantum'", "unknown shape '7b'"};
         for (int i = 0; i < cases.length; i++) {
             Result r = run(cases[i]);
@@ -157,18 +158,42 @@ class CliTest {
     }
 
     @Test
-    void benchOnATinyRandomModelReportsPrefillAndDecode() {
-        Result r = run("bench", "--random", "tiny", "-p", "8", "-n", "4", "-r", "1", "--probe-mib", "16", "-t", "1", "-o", "json");
-        assertEquals(0, r.code(), r.err());
-        try {
-            JsonNode json = JSON.readTree(r.out());
-            assertEquals(2, json.size());
-            assertEquals("pp8", json.get(0).get("test").asText());
-            assertEquals("tg4", json.get(1).get("test").asText());
-            assertTrue(json.get(1).get("avg_ts").asDouble() > 0);
-            assertTrue(json.get(1).get("bandwidth_fraction").asDouble() > 0);
-        } catch (IOException e) {
-            throw new AssertionError(r.out(), e);
+    void benchProducesEveryFormatWithTheLlamaBenchFields() throws IOException {
+        String[] base = {"bench", "--random", "tiny", "-p", "8", "-n", "4", "-d", "0,6", "-r", "2", "--probe-mib", "16", "-t", "1"};
+        Result json = run(concat(base, "-o", "json"));
+        assertEquals(0, json.code(), json.err());
+        JsonNode arr = JSON.readTree(json.out());
+        assertEquals(4, arr.size());
+        assertEquals(List.of("pp8", "tg4", "pp8@d6", "tg4@d6"), List.of(arr.get(0).get("test").asText(), arr.get(1).get("test").asText(),
+                arr.get(2).get("test").asText(), arr.get(3).get("test").asText()));
+        for (String field : List.of("build_commit", "cpu_info", "gpu_info", "backends", "model_size", "model_n_params", "n_prompt",
+                "n_gen", "n_depth", "avg_ts", "stddev_ts", "samples_ts", "samples_ns", "avg_ns", "test_time", "median_ts",
+                "time_to_first_token_ms", "bandwidth_gb_per_second", "bandwidth_fraction", "peak_host_bytes", "peak_device_bytes")) {
+            assertTrue(arr.get(1).has(field), "missing " + field + " in " + arr.get(1));
         }
+        assertEquals(2, arr.get(1).get("samples_ts").size());
+        assertEquals(6, arr.get(2).get("n_depth").asInt());
+        assertTrue(arr.get(1).get("bandwidth_fraction").asDouble() > 0);
+        assertTrue(arr.get(0).get("time_to_first_token_ms").asDouble() > 0);
+
+        Result jsonl = run(concat(base, "-o", "jsonl"));
+        assertEquals(4, jsonl.out().strip().lines().count());
+        for (String line : jsonl.out().strip().lines().toList()) assertTrue(JSON.readTree(line).has("avg_ts"));
+
+        Result csv = run(concat(base, "-o", "csv"));
+        List<String> rows = csv.out().strip().lines().toList();
+        assertEquals(5, rows.size());
+        assertTrue(rows.getFirst().startsWith("build_commit,cpu_info,gpu_info,backends"), rows.getFirst());
+        assertEquals(rows.getFirst().split(",").length, rows.get(1).split("\",\"").length);
+
+        Result md = run(concat(base, "-o", "md"));
+        assertTrue(md.out().contains("| model | size | params | backend | threads | test | t/s |"), md.out());
+        assertTrue(md.out().contains("tg4@d6") && md.out().contains("memory bandwidth (host read"), md.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -1,6 +1,7 @@
 package io.bloomj.compute.cpu;
 
 import io.bloomj.compute.Backend;
+import io.bloomj.compute.Bandwidth;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
@@ -55,6 +56,11 @@ public final class CpuBackend implements Backend {
     public boolean supports(Op op) {
         // Every op, every dtype: the CPU backend is the reference the others are checked against.
         return true;
+    }
+
+    @Override
+    public Bandwidth measureBandwidth(long bytes, int repetitions) {
+        return HostBandwidth.measure(bytes, team.size(), repetitions);
     }
 
     @Override

@@ -59,7 +59,7 @@ final class OpenCl {
     final MethodHandle clCreateBuffer, clReleaseMemObject, clEnqueueWriteBuffer, clEnqueueReadBuffer, clEnqueueFillBuffer;
     final MethodHandle clCreateProgramWithSource, clCreateProgramWithBinary, clBuildProgram, clGetProgramBuildInfo;
     final MethodHandle clGetProgramInfo, clReleaseProgram, clCreateKernel, clReleaseKernel, clSetKernelArg;
-    final MethodHandle clEnqueueNDRangeKernel, clFinish, clFlush, clGetEventProfilingInfo, clReleaseEvent;
+    final MethodHandle clEnqueueNDRangeKernel, clFinish, clFlush, clGetEventProfilingInfo, clReleaseEvent, clEnqueueCopyBuffer;
 
     private OpenCl(SymbolLookup lib) {
         clGetPlatformIDs = bind(lib, "clGetPlatformIDs", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
@@ -94,6 +94,8 @@ final class OpenCl {
         clFlush = bind(lib, "clFlush", JAVA_INT, ADDRESS);
         clGetEventProfilingInfo = bind(lib, "clGetEventProfilingInfo", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS);
         clReleaseEvent = bind(lib, "clReleaseEvent", JAVA_INT, ADDRESS);
+        clEnqueueCopyBuffer = bind(lib, "clEnqueueCopyBuffer", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_INT, ADDRESS, ADDRESS);
     }
 
     private static MethodHandle bind(SymbolLookup lib, String name, ValueLayout ret, ValueLayout... args) {

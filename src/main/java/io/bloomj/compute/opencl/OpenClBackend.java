@@ -3,6 +3,7 @@ package io.bloomj.compute.opencl;
 import io.bloomj.BloomjException;
 import io.bloomj.InsufficientMemoryException;
 import io.bloomj.compute.Backend;
+import io.bloomj.compute.Bandwidth;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
@@ -37,6 +38,7 @@ public final class OpenClBackend implements Backend {
     private final Map<Weight, MemorySegment> vectors = new IdentityHashMap<>();
     private final Map<Integer, MemorySegment> zeros = new java.util.HashMap<>();
     private long allocated;
+    private long peak;
 
     private OpenClBackend(ClContext ctx, KernelStyle style, Path cacheDir, ProgressListener progress) {
         this.ctx = ctx;
@@ -125,7 +127,7 @@ public final class OpenClBackend implements Backend {
                     weightBytes + bufferBytes, available);
         }
         upload(graph, weightBytes);
-        allocated += bufferBytes;
+        track(bufferBytes);
         return new OpenClPlan(this, graph, bufferBytes);
     }
 
@@ -142,7 +144,7 @@ public final class OpenClBackend implements Backend {
                 vectors.computeIfAbsent(w, v -> {
                     try (Arena a = Arena.ofConfined()) {
                         MemorySegment host = a.allocateFrom(ValueLayout.JAVA_FLOAT, v.toFloatArray());
-                        allocated += host.byteSize();
+                        track(host.byteSize());
                         return ctx.createBuffer(host.byteSize(), host, false, v.name());
                     }
                 });
@@ -162,12 +164,45 @@ public final class OpenClBackend implements Backend {
             MemorySegment slice = w.data().asSlice(row0 * rowBytes, rows * rowBytes);
             blocks.add(new DeviceWeight.Block(ctx.createBuffer(slice.byteSize(), slice, inPlace, w.name()), row0, rows));
             if (!inPlace) {
-                allocated += slice.byteSize();
+                track(slice.byteSize());
                 done[0] += slice.byteSize();
                 progress.progress("uploading weights to " + ctx.device.name(), Math.min(done[0], total), total);
             }
         }
         return new DeviceWeight(w, List.copyOf(blocks));
+    }
+
+    @Override
+    public synchronized Bandwidth measureBandwidth(long bytes, int repetitions) {
+        long size = Math.min(bytes, ctx.device.maxAllocation()) & ~4095L;
+        MemorySegment a = ctx.createBuffer(size, null, false, "bandwidth probe");
+        MemorySegment b = ctx.createBuffer(size, null, false, "bandwidth probe");
+        try {
+            ctx.zero(a, size);
+            ctx.zero(b, size);
+            double[] rates = new double[repetitions];
+            for (int r = -2; r < repetitions; r++) {      // two warm-up copies
+                long t0 = System.nanoTime();
+                OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, a, b, 0L, 0L, size, 0, MemorySegment.NULL,
+                        MemorySegment.NULL), "clEnqueueCopyBuffer");
+                ctx.finish();
+                if (r >= 0) rates[r] = 2.0 * size / ((System.nanoTime() - t0) / 1e9);   // read + write
+            }
+            return new Bandwidth("device copy (read + write)", size, rates);
+        } finally {
+            ctx.release(a);
+            ctx.release(b);
+        }
+    }
+
+    @Override
+    public synchronized long peakDeviceMemory() {
+        return peak;
+    }
+
+    private void track(long bytes) {
+        allocated += bytes;
+        peak = Math.max(peak, allocated);
     }
 
     DeviceWeight matrix(Weight w) {
@@ -183,7 +218,7 @@ public final class OpenClBackend implements Backend {
         return zeros.computeIfAbsent(floats, n -> {
             MemorySegment m = ctx.createBuffer((long) n * Float.BYTES, null, false, "zeros");
             ctx.zero(m, (long) n * Float.BYTES);
-            allocated += (long) n * Float.BYTES;
+            track((long) n * Float.BYTES);
             return m;
         });
     }

@@ -1,6 +1,6 @@
-package io.bloomj.bench;
+package io.bloomj.compute.cpu;
 
-import io.bloomj.compute.cpu.ThreadTeam;
+import io.bloomj.compute.Bandwidth;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,28 +16,13 @@ import java.util.Arrays;
  * parts of one large buffer with vector loads. The buffer must be much larger than the caches
  * (1 GiB by default) so the figure is DRAM bandwidth, the roofline of batch-1 decoding.
  */
-public final class BandwidthProbe {
+public final class HostBandwidth {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int BLOCK = 1 << 16;
 
-    /** Read bandwidth of each repetition, in bytes per second, plus summary statistics. */
-    public record Result(long bytes, int threads, double[] bytesPerSecond) {
-        public double median() {
-            return Stats.median(bytesPerSecond);
-        }
+    private HostBandwidth() {}
 
-        public double min() {
-            return Arrays.stream(bytesPerSecond).min().orElse(0);
-        }
-
-        public double max() {
-            return Arrays.stream(bytesPerSecond).max().orElse(0);
-        }
-    }
-
-    private BandwidthProbe() {}
-
-    public static Result measure(long bytes, int threads, int repetitions) {
+    public static Bandwidth measure(long bytes, int threads, int repetitions) {
         long blocks = bytes / BLOCK;
         double[] rates = new double[repetitions];
         try (Arena arena = Arena.ofShared(); ThreadTeam team = new ThreadTeam(threads)) {
@@ -53,7 +38,7 @@ public final class BandwidthProbe {
             }
             if (Arrays.stream(sink).sum() == 42) System.out.print(""); // keep the reads alive
         }
-        return new Result(blocks * BLOCK, threads, rates);
+        return new Bandwidth("host read, " + threads + " thread(s)", blocks * BLOCK, rates);
     }
 
     private static void read(ThreadTeam team, MemorySegment buf, long blocks, double[] sink) {
