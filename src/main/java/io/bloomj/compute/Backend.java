@@ -23,11 +23,15 @@ public interface Backend extends AutoCloseable {
      */
     ExecutionPlan plan(Graph graph);
 
-    /**
-     * Measures the memory bandwidth decode is bound by on this backend (a buffer of {@code bytes},
-     * {@code repetitions} timed samples after a warm-up).
-     */
-    Bandwidth measureBandwidth(long bytes, int repetitions);
+    /** A probe of the memory bandwidth decode is bound by on this backend, over a buffer of {@code bytes}. */
+    MemoryProbe memoryProbe(long bytes);
+
+    /** Measures that bandwidth: {@code repetitions} timed samples after a warm-up. */
+    default Bandwidth measureBandwidth(long bytes, int repetitions) {
+        try (MemoryProbe probe = memoryProbe(bytes)) {
+            return MemoryProbe.measure(probe, repetitions);
+        }
+    }
 
     /** Largest number of device bytes allocated so far (weights, caches, activations), or -1 for host memory. */
     default long peakDeviceMemory() {

@@ -8,6 +8,13 @@ public interface ExecutionPlan extends AutoCloseable {
     /** Runs every op of the graph for this step. */
     void execute(Step step);
 
+    /**
+     * Waits until everything {@link #execute} enqueued has finished. Device backends execute
+     * asynchronously ({@link #read} waits by itself); benchmarks call this to time whole steps.
+     */
+    default void synchronize() {
+    }
+
     /** Copies the first {@code rows} rows of a graph buffer into {@code dst} (at least {@code rows * cols} long). */
     void read(Buffer buffer, int rows, float[] dst);
 

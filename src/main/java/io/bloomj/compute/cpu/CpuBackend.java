@@ -1,7 +1,7 @@
 package io.bloomj.compute.cpu;
 
 import io.bloomj.compute.Backend;
-import io.bloomj.compute.Bandwidth;
+import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
@@ -59,8 +59,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Bandwidth measureBandwidth(long bytes, int repetitions) {
-        return HostBandwidth.measure(bytes, team.size(), repetitions);
+    public MemoryProbe memoryProbe(long bytes) {
+        return new HostBandwidth(team, bytes);
     }
 
     @Override

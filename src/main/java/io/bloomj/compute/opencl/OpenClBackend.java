@@ -3,7 +3,7 @@ package io.bloomj.compute.opencl;
 import io.bloomj.BloomjException;
 import io.bloomj.InsufficientMemoryException;
 import io.bloomj.compute.Backend;
-import io.bloomj.compute.Bandwidth;
+import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
@@ -173,26 +173,40 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public synchronized Bandwidth measureBandwidth(long bytes, int repetitions) {
-        long size = Math.min(bytes, ctx.device.maxAllocation()) & ~4095L;
+    public MemoryProbe memoryProbe(long bytes) {
+        long size = Math.max(4096, Math.min(bytes, ctx.device.maxAllocation()) & ~4095L);
         MemorySegment a = ctx.createBuffer(size, null, false, "bandwidth probe");
         MemorySegment b = ctx.createBuffer(size, null, false, "bandwidth probe");
-        try {
-            ctx.zero(a, size);
-            ctx.zero(b, size);
-            double[] rates = new double[repetitions];
-            for (int r = -2; r < repetitions; r++) {      // two warm-up copies
-                long t0 = System.nanoTime();
-                OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, a, b, 0L, 0L, size, 0, MemorySegment.NULL,
-                        MemorySegment.NULL), "clEnqueueCopyBuffer");
-                ctx.finish();
-                if (r >= 0) rates[r] = 2.0 * size / ((System.nanoTime() - t0) / 1e9);   // read + write
+        ctx.zero(a, size);
+        ctx.zero(b, size);
+        ctx.finish();
+        return new MemoryProbe() {
+            @Override
+            public String kind() {
+                return "device copy (read + write)";
             }
-            return new Bandwidth("device copy (read + write)", size, rates);
-        } finally {
-            ctx.release(a);
-            ctx.release(b);
-        }
+
+            @Override
+            public long bytes() {
+                return size;
+            }
+
+            @Override
+            public long run() {
+                synchronized (OpenClBackend.this) {
+                    OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, a, b, 0L, 0L, size, 0, MemorySegment.NULL,
+                            MemorySegment.NULL), "clEnqueueCopyBuffer");
+                    ctx.finish();
+                }
+                return 2 * size;
+            }
+
+            @Override
+            public void close() {
+                ctx.release(a);
+                ctx.release(b);
+            }
+        };
     }
 
     @Override

@@ -352,6 +352,13 @@ final class OpenClPlan implements ExecutionPlan {
     }
 
     @Override
+    public void synchronize() {
+        synchronized (backend) {
+            ctx.finish();
+        }
+    }
+
+    @Override
     public void read(Buffer buffer, int rows, float[] dst) {
         long bytes = (long) rows * buffer.cols() * Float.BYTES;
         synchronized (backend) {

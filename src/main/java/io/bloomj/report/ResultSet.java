@@ -1,0 +1,109 @@
+package io.bloomj.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bloomj.CheckpointException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Benchmark results read from files: JMH's JSON ({@code -rf json}) and {@code bloomj bench}'s JSON
+ * or JSON lines. JMH writes {@code "NaN"} strings for the error of a single iteration; those read as NaN.
+ */
+public record ResultSet(String name, List<Kernel> kernels, List<Throughput> throughputs) {
+    /** A JMH benchmark: its name with parameters, time per operation, and achieved rates. */
+    public record Kernel(String benchmark, Map<String, String> params, double score, double error, String unit,
+                         double gbPerSecond, double gflops) {
+        public String label() {
+            StringBuilder sb = new StringBuilder(benchmark.substring(benchmark.lastIndexOf('.') + 1));
+            params.forEach((k, v) -> sb.append(' ').append(v));
+            return sb.toString();
+        }
+    }
+
+    /** A bloomj bench test. */
+    public record Throughput(String test, String backend, String device, String model, double tokensPerSecond, double stddev,
+                             double weightGbPerSecond, double bandwidthGbPerSecond, double bandwidthFraction) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static ResultSet read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+        }
+        List<JsonNode> nodes = new ArrayList<>();
+        try {
+            String t = text.strip();
+            if (t.startsWith("[")) {
+                for (JsonNode n : JSON.readTree(t)) nodes.add(n);
+            } else {
+                for (String line : t.lines().toList()) if (!line.isBlank()) nodes.add(JSON.readTree(line));
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(file, "not a JMH or bloomj bench result file (JSON expected): " + e.getMessage());
+        }
+        List<Kernel> kernels = new ArrayList<>();
+        List<Throughput> tps = new ArrayList<>();
+        for (JsonNode n : nodes) {
+            if (n.has("benchmark") && n.has("primaryMetric")) kernels.add(kernel(n));
+            else if (n.has("avg_ts") && n.has("test")) tps.add(throughput(n));
+            else throw new CheckpointException(file, "an entry is neither a JMH result nor a bloomj bench result: " + abbreviate(n));
+        }
+        String name = file.getFileName().toString().replaceFirst("\\.(json|jsonl)$", "");
+        return new ResultSet(name, kernels, tps);
+    }
+
+    private static String abbreviate(JsonNode n) {
+        String s = n.toString();
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+    }
+
+    static double number(JsonNode n) {
+        if (n == null || n.isNull()) return Double.NaN;
+        if (n.isNumber()) return n.asDouble();
+        try {
+            return Double.parseDouble(n.asText());   // JMH's "NaN"
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static Kernel kernel(JsonNode n) {
+        Map<String, String> params = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.path("params").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            params.put(e.getKey(), e.getValue().asText());
+        }
+        JsonNode pm = n.path("primaryMetric");
+        JsonNode sec = n.path("secondaryMetrics");
+        return new Kernel(n.path("benchmark").asText(), params, number(pm.get("score")), number(pm.get("scoreError")),
+                pm.path("scoreUnit").asText(), rate(sec.get("bytes")) / 1e9, rate(sec.get("flops")) / 1e9);
+    }
+
+    /** A JMH auxiliary counter is reported per second (ops/s or ops/ms ...); convert to per second. */
+    private static double rate(JsonNode metric) {
+        if (metric == null) return Double.NaN;
+        double v = number(metric.get("score"));
+        String unit = metric.path("scoreUnit").asText("ops/s");
+        if (unit.endsWith("/ms")) return v * 1e3;
+        if (unit.endsWith("/us")) return v * 1e6;
+        if (unit.endsWith("/ns")) return v * 1e9;
+        return v;
+    }
+
+    private static Throughput throughput(JsonNode n) {
+        return new Throughput(n.path("test").asText(), n.path("backends").asText(), n.path("gpu_info").asText(),
+                n.path("model_type").asText(), number(n.get("avg_ts")), number(n.get("stddev_ts")),
+                number(n.get("weight_gb_per_second")), number(n.get("bandwidth_gb_per_second")), number(n.get("bandwidth_fraction")));
+    }
+}
