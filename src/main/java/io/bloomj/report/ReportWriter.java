@@ -58,11 +58,13 @@ public final class ReportWriter {
         return files;
     }
 
-    /** The bandwidth to draw as the roofline: from bench results, else the JMH bandwidth probe. */
+    /** The bandwidth to draw as the roofline: the JMH bandwidth benchmark (first one), else a bench file's probe. */
     static double roofline(List<ResultSet> sets) {
         for (ResultSet s : sets) {
-            for (ResultSet.Throughput t : s.throughputs()) if (!Double.isNaN(t.bandwidthGbPerSecond())) return t.bandwidthGbPerSecond();
             for (ResultSet.Kernel k : s.kernels()) if (k.benchmark().toLowerCase(Locale.ROOT).contains("bandwidth")) return k.gbPerSecond();
+        }
+        for (ResultSet s : sets) {
+            for (ResultSet.Throughput t : s.throughputs()) if (!Double.isNaN(t.bandwidthGbPerSecond())) return t.bandwidthGbPerSecond();
         }
         return Double.NaN;
     }
@@ -149,10 +151,10 @@ public final class ReportWriter {
         }
         List<ResultSet.Kernel> kernels = sets.stream().flatMap(s -> s.kernels().stream()).toList();
         if (!kernels.isEmpty()) {
-            sb.append("\n| kernel | score | error | unit | GB/s | GFLOP/s |\n| --- | ---: | ---: | --- | ---: | ---: |\n");
+            sb.append("\n| benchmark | ms/op | score | error | unit | GB/s | GFLOP/s |\n| --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
             for (ResultSet.Kernel k : kernels) {
-                sb.append(String.format(Locale.ROOT, "| %s | %.4g | %s | %s | %s | %s |%n", k.label(), k.score(),
-                        fmt("%.2g", k.error()), k.unit(), fmt("%.1f", k.gbPerSecond()), fmt("%.1f", k.gflops())));
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.4g | %s | %s | %s | %s |%n", k.label(), fmt("%.4g", k.msPerOp()),
+                        k.score(), fmt("%.2g", k.error()), k.unit(), fmt("%.1f", k.gbPerSecond()), k.gflops() > 0 ? fmt("%.1f", k.gflops()) : ""));
             }
         }
         return sb.toString();

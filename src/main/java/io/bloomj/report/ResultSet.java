@@ -21,6 +21,20 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
     /** A JMH benchmark: its name with parameters, time per operation, and achieved rates. */
     public record Kernel(String benchmark, Map<String, String> params, double score, double error, String unit,
                          double gbPerSecond, double gflops) {
+        /** Milliseconds per operation, whatever the mode JMH ran in (throughput scores are inverted). */
+        public double msPerOp() {
+            String u = unit;
+            double perSecond = u.endsWith("/s") ? 1 : u.endsWith("/ms") ? 1e3 : u.endsWith("/us") ? 1e6 : u.endsWith("/ns") ? 1e9 : Double.NaN;
+            if (u.startsWith("ops/")) return 1e3 / (score * perSecond);
+            return switch (u) {
+                case "s/op" -> score * 1e3;
+                case "ms/op" -> score;
+                case "us/op" -> score / 1e3;
+                case "ns/op" -> score / 1e6;
+                default -> Double.NaN;
+            };
+        }
+
         public String label() {
             StringBuilder sb = new StringBuilder(benchmark.substring(benchmark.lastIndexOf('.') + 1));
             params.forEach((k, v) -> sb.append(' ').append(v));

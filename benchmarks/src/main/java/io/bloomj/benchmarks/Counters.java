@@ -7,8 +7,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Secondary metrics reported next to each timing: JMH turns these per-invocation counts into rates,
- * so {@code bytes} reads as bytes/s of weights (or cache) streamed and {@code flops} as FLOP/s.
+ * Secondary metrics reported next to each result. The benchmarks run in throughput mode (steps/s;
+ * the time per step is its inverse, which {@code bloomj report} shows), so JMH reports these
+ * per-invocation counts as rates: {@code bytes} is bytes/s of weights (or KV cache) streamed, to
+ * compare with BandwidthBenchmark's, and {@code flops} is FLOP/s.
  */
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.OPERATIONS)

@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /** Prefill GEMM: 512 tokens through the QKV projection of bloomz-3b (512 x 2560 x 7680). {@code flops}: FLOP/s. */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})

@@ -1,0 +1,72 @@
+package io.bloomj.report;
+
+import io.bloomj.CheckpointException;
+import io.bloomj.cli.CliTestAccess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `bloomj report` on committed sample results: a JMH run (with JMH's "NaN" error strings) and two bench runs. */
+class ReportTest {
+    @TempDir
+    Path out;
+
+    static Path sample(String name) {
+        try {
+            return Path.of(ReportTest.class.getResource("/report/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void readsJmhJsonWithNaNStringsAndBenchJson() {
+        ResultSet jmh = ResultSet.read(sample("jmh-kernels.json"));
+        assertTrue(jmh.kernels().size() >= 4);
+        assertTrue(jmh.kernels().stream().allMatch(k -> Double.isNaN(k.error())), "single-iteration errors are \"NaN\" strings");
+        assertTrue(jmh.kernels().stream().anyMatch(k -> k.gbPerSecond() > 0));
+        ResultSet bench = ResultSet.read(sample("bench-cpu.json"));
+        assertEquals(List.of("pp32", "tg16"), bench.throughputs().stream().map(ResultSet.Throughput::test).toList());
+    }
+
+    @Test
+    void rendersPngChartsAnHtmlPageThatShowsEachAndAMarkdownSummary() throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        CliTestAccess.Result r = CliTestAccess.run("report", sample("jmh-kernels.json").toString(), sample("bench-cpu.json").toString(),
+                sample("bench-opencl.json").toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String html = Files.readString(out.resolve("report.html"));
+        for (String chart : List.of("kernels.png", "throughput.png", "comparison.png")) {
+            BufferedImage img = ImageIO.read(out.resolve(chart).toFile());
+            assertNotNull(img, chart + " decodes as PNG");
+            assertEquals(ReportWriter.WIDTH, img.getWidth());
+            assertEquals(ReportWriter.HEIGHT, img.getHeight());
+            assertTrue(html.contains("data-chart=\"" + chart + "\""), "the page shows " + chart);
+        }
+        assertTrue(html.contains("data:image/png;base64,"), "charts are embedded: the page is self-contained");
+        String md = Files.readString(out.resolve("summary.md"));
+        assertTrue(md.contains("| test | bench-cpu t/s | bench-opencl t/s | ratio |"), md);
+        assertTrue(md.contains("| benchmark | ms/op |"), md);
+    }
+
+    @Test
+    void aFileThatIsNotAResultIsRefused() throws IOException {
+        Path bad = out.resolve("bad.json");
+        Files.writeString(bad, "[{\"hello\": 1}]");
+        assertThrows(CheckpointException.class, () -> ResultSet.read(bad));
+        Files.writeString(bad, "not json");
+        assertTrue(assertThrows(CheckpointException.class, () -> ResultSet.read(bad)).getMessage().contains("JSON expected"));
+    }
+}
