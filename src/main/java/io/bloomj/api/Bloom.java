@@ -4,6 +4,7 @@ import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.compute.cuda.CudaBackend;
 import io.bloomj.compute.opencl.KernelStyle;
 import io.bloomj.compute.opencl.OpenClBackend;
 import io.bloomj.hub.ModelLocator;
@@ -27,7 +28,7 @@ import java.util.List;
  */
 public final class Bloom {
     /** Backend names accepted by {@link LoadOptions#backend()}. */
-    public static final List<String> BACKENDS = List.of("cpu", "opencl");
+    public static final List<String> BACKENDS = List.of("cpu", "opencl", "cuda");
 
     private Bloom() {}
 
@@ -94,6 +95,7 @@ public final class Bloom {
         return switch (options.backend()) {
             case "cpu" -> new CpuBackend(options.threads());
             case "opencl" -> OpenClBackend.open(options.device(), KernelStyle.AUTO, progress);
+            case "cuda" -> CudaBackend.open(options.device(), progress);
             default -> throw new InvalidInputException("unknown backend '" + options.backend()
                     + "'; available: " + String.join(", ", BACKENDS));
         };

@@ -1,6 +1,8 @@
 package io.bloomj.cli;
 
 import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.compute.cuda.CudaBackend;
+import io.bloomj.compute.cuda.CudaDevice;
 import io.bloomj.compute.opencl.ClDevice;
 import io.bloomj.compute.opencl.OpenClBackend;
 import picocli.CommandLine.Command;
@@ -58,6 +60,25 @@ final class DevicesCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "            %d compute units, global memory %s, max allocation %s, local memory %s  [%s]%n",
                         d.computeUnits(), Sizes.bytes(d.globalMemory()), Sizes.bytes(d.maxAllocation()), Sizes.bytes(d.localMemory()),
                         d.usable() ? "usable" : "not usable: " + d.whyNotUsable());
+            }
+        }
+        String cudaWhy = CudaBackend.unavailableReason();
+        List<CudaDevice> gpus = cudaWhy == null || !cudaWhy.contains("no CUDA driver") && !cudaWhy.contains("without nvcc")
+                ? CudaDevice.discover() : List.of();
+        if (cudaWhy != null && gpus.isEmpty() && !json) out.println("cuda        unavailable: " + cudaWhy);
+        for (CudaDevice d : gpus) {
+            if (json) {
+                try (Json j = new Json(out)) {
+                    j.field("backend", "cuda").field("device", d.index()).field("name", d.name()).field("compute_capability", d.computeCapability())
+                            .field("multiprocessors", d.multiprocessors()).field("global_memory_bytes", d.totalMemory())
+                            .field("theoretical_bandwidth_gb_per_second", d.theoreticalBandwidth() / 1e9).field("driver", d.driverVersion())
+                            .field("usable", d.usable() && cudaWhy == null);
+                }
+            } else {
+                out.printf(Locale.ROOT, "cuda    #%d  %s, compute capability %s, %d SMs, %s, theoretical %.0f GB/s, driver %d  [%s]%n",
+                        d.index(), d.name(), d.computeCapability(), d.multiprocessors(), Sizes.bytes(d.totalMemory()),
+                        d.theoreticalBandwidth() / 1e9, d.driverVersion(), d.usable() && cudaWhy == null ? "usable" : "not usable: "
+                                + (cudaWhy != null ? cudaWhy : "needs compute capability 8.0"));
             }
         }
         return 0;

@@ -39,6 +39,20 @@ class KernelFilesTest {
         assertTrue(kinds.containsAll(SHARED));
     }
 
+    @Test
+    void everyOpHasACudaKernelFileAndNoFileIsStray() throws IOException {
+        Set<String> kinds = new TreeSet<>();
+        for (Class<?> c : Op.class.getPermittedSubclasses()) kinds.add(kindOf(c));
+        Set<String> files;
+        try (Stream<Path> s = Files.list(Path.of("kernels/cuda"))) {
+            files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu"))
+                    .map(n -> n.substring(0, n.length() - 3)).collect(Collectors.toCollection(TreeSet::new));
+        }
+        for (String kind : kinds) assertTrue(files.contains(kind), "op '" + kind + "' has no kernels/cuda/" + kind + ".cu");
+        files.removeAll(kinds);
+        assertEquals(Set.of(), files, "CUDA kernel files that match no op");
+    }
+
     private static String kindOf(Class<?> opClass) {
         // Each op's kind() is a constant; read it from an instance built with nulls/zeros.
         try {

@@ -59,6 +59,14 @@ class OpParityTest {
         return a;
     }
 
+    /**
+     * fp32 accumulation everywhere agrees to ~1e-5; the CUDA backend's prefill GEMM on tensor cores
+     * rounds activations to bf16 (as a bf16 model does), which bounds its error at ~1e-2 relative.
+     */
+    static double matmulTolerance(Backend backend, DType dtype, int rows) {
+        return backend.name().equals("cuda") && dtype == DType.BF16 && rows > 2 ? 2e-2 : 1e-5;
+    }
+
     static void assertClose(double[] expected, float[] actual, int count, double tol, String what) {
         double worst = 0;
         for (int i = 0; i < count; i++) {
@@ -102,7 +110,8 @@ class OpParityTest {
                                     expected[r * out + o] = sum;
                                 }
                             }
-                            assertClose(expected, got, n * out, 1e-5, backend.description() + " matmul " + dtype + " " + n + "x" + out + "x" + k);
+                            assertClose(expected, got, n * out, matmulTolerance(backend, dtype, n),
+                                    backend.description() + " matmul " + dtype + " " + n + "x" + out + "x" + k);
                         }
                     }
                 }

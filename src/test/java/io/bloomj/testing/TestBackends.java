@@ -3,6 +3,7 @@ package io.bloomj.testing;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.compute.cuda.CudaBackend;
 import io.bloomj.compute.opencl.KernelStyle;
 import io.bloomj.compute.opencl.OpenClBackend;
 import org.junit.jupiter.api.Assumptions;
@@ -47,12 +48,27 @@ public final class TestBackends {
                 new Named("opencl (gpu-style kernels)", () -> OpenClBackend.open(0, KernelStyle.GPU, ProgressListener.NONE)));
     }
 
+    /** Null when a CUDA GPU can be used here, else why not. */
+    public static String cudaUnavailable() {
+        return CudaBackend.unavailableReason();
+    }
+
+    /** Skips (or, with {@code BLOOMJ_REQUIRE_CUDA=1}, fails) the calling test when there is no usable GPU. */
+    public static void assumeCuda() {
+        String why = cudaUnavailable();
+        if (why != null && "1".equals(System.getenv("BLOOMJ_REQUIRE_CUDA"))) {
+            throw new AssertionError("BLOOMJ_REQUIRE_CUDA=1 but CUDA is unavailable: " + why);
+        }
+        Assumptions.assumeTrue(why == null, "CUDA tests skipped: " + why);
+    }
+
     /** Every backend available here. */
     public static List<Named> all() {
         List<Named> list = new ArrayList<>();
         list.add(new Named("cpu, 1 thread", () -> new CpuBackend(1)));
         list.add(new Named("cpu, 3 threads", () -> new CpuBackend(3)));
         if (openClUnavailable() == null) list.addAll(openCl());
+        if (cudaUnavailable() == null) list.add(new Named("cuda", () -> CudaBackend.open(0, ProgressListener.NONE)));
         return list;
     }
 }

@@ -1,0 +1,72 @@
+// Shared by every bloomj CUDA kernel. Weights keep their checkpoint dtype, chosen per build with
+// -DW_BF16 / -DW_F16 / -DW_F32 (one PTX module per dtype); activations, biases and norms are fp32.
+//
+// bf16 is the top half of an fp32: widen by a 16-bit shift.
+//   bf16:            s eeeeeeee mmmmmmm
+//   fp32: s eeeeeeee mmmmmmm 0000000000000000
+#pragma once
+#include <stdint.h>
+
+#if defined(W_BF16)
+typedef uint16_t wtype;
+__device__ __forceinline__ float loadw(const wtype* p, size_t i) { return __uint_as_float(((uint32_t) p[i]) << 16); }
+// 8 weights from one 128-bit load (uint4 = 8 bf16); the pointer must be 16-byte aligned.
+__device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
+    uint4 v = reinterpret_cast<const uint4*>(p)[i8];
+    uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        out[2 * j] = __uint_as_float(w[j] << 16);
+        out[2 * j + 1] = __uint_as_float(w[j] & 0xFFFF0000u);
+    }
+}
+#elif defined(W_F16)
+#include <cuda_fp16.h>
+typedef __half wtype;
+__device__ __forceinline__ float loadw(const wtype* p, size_t i) { return __half2float(p[i]); }
+__device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
+    uint4 v = reinterpret_cast<const uint4*>(p)[i8];
+    const __half2* h = reinterpret_cast<const __half2*>(&v);
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        float2 f = __half22float2(h[j]);
+        out[2 * j] = f.x;
+        out[2 * j + 1] = f.y;
+    }
+}
+#else
+typedef float wtype;
+__device__ __forceinline__ float loadw(const wtype* p, size_t i) { return p[i]; }
+__device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
+    float4 a = reinterpret_cast<const float4*>(p)[2 * i8], b = reinterpret_cast<const float4*>(p)[2 * i8 + 1];
+    out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
+    out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
+}
+#endif
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+__device__ __forceinline__ float block_sum(float v, float* shared32) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = warp_sum(v);
+    __syncthreads();
+    if (lane == 0) shared32[warp] = v;
+    __syncthreads();
+    v = lane < warps ? shared32[lane] : 0.0f;
+    return warp_sum(v);
+}
+
+__device__ __forceinline__ float bloom_gelu(float v) {
+    return v * 0.5f * (1.0f + tanhf(0.79788456f * v * (1.0f + 0.044715f * v * v)));
+}

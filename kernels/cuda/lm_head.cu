@@ -1,0 +1,44 @@
+// Logits of the last `rows` rows fused with the first pass of argmax: one warp per vocabulary row
+// (128-bit loads, shuffle reduction); each block leaves the (value, index) of its best logit per row
+// in partial_val / partial_idx [rows, groups] from column g0; argmax_final (argmax.cu) finishes.
+#include "common.cuh"
+
+extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const float* __restrict__ x, const int* __restrict__ step,
+                                          int K, float* __restrict__ logits, int yoff, int ldy, int N,
+                                          float* __restrict__ partial_val, int* __restrict__ partial_idx, int groups, int g0) {
+    __shared__ float bv[32];
+    __shared__ int bi[32];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    int o = blockIdx.x * warps + warp;
+    int stepRows = step[1], logitRows = step[2];
+    const wtype* w = W + (size_t) min(o, N - 1) * K;
+    for (int r = 0; r < logitRows; r++) {
+        const float* xr = x + (size_t) (stepRows - logitRows + r) * K;
+        float acc = 0.0f;
+        if ((K % 8) == 0) {
+            for (int i8 = lane; i8 < K / 8; i8 += 32) {
+                float wv[8];
+                loadw8(w, i8, wv);
+                float4 a = reinterpret_cast<const float4*>(xr)[2 * i8], b = reinterpret_cast<const float4*>(xr)[2 * i8 + 1];
+                acc += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
+            }
+        } else {
+            for (int k = lane; k < K; k += 32) acc += loadw(w, k) * xr[k];
+        }
+        acc = warp_sum(acc);
+        if (lane == 0) {
+            if (o < N) logits[(size_t) r * ldy + yoff + o] = acc;
+            bv[warp] = o < N ? acc : -INFINITY;
+            bi[warp] = yoff + o;
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            float best = bv[0];
+            int idx = bi[0];
+            for (int t = 1; t < warps; t++) if (bv[t] > best) { best = bv[t]; idx = bi[t]; }   // ties: lower index
+            partial_val[r * groups + g0 + blockIdx.x] = best;
+            partial_idx[r * groups + g0 + blockIdx.x] = idx;
+        }
+        __syncthreads();
+    }
+}
