@@ -55,10 +55,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, defaultValue = "${sys:bloomj.threads:-0}", description = "CPU threads; 0 = all cores.")
     int threads;
 
-    @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}", description = "cpu or opencl (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}", description = "cpu, opencl or cuda (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--device", defaultValue = "0", description = "Device number for opencl (see 'bloomj devices').")
+    @Option(names = "--device", defaultValue = "${sys:bloomj.device:-0}", description = "Device number for opencl or cuda (see 'bloomj devices').")
     int device;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", split = ",", description = "Prompt sizes of the pp tests, comma-separated; 0 skips (default: ${DEFAULT-VALUE}).")

@@ -23,7 +23,7 @@ final class ModelOptions {
     String model;
 
     @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}",
-            description = "Compute backend: cpu or opencl (default: ${DEFAULT-VALUE}).")
+            description = "Compute backend: cpu, opencl or cuda (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--device", defaultValue = "${sys:bloomj.device:-0}",

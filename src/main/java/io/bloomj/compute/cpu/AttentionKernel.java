@@ -35,48 +35,86 @@ final class AttentionKernel {
                        int len, int headDim, float scale, float slope, float[] scores, float[] out, int outOff) {
         java.util.Arrays.fill(scores, 0, len, 0f);
         for (int d = 0; d < headDim; d++) axpy(q[qOff + d], kCache, kBase + d * capacity, scores, 0, len);
-        float max = scaleAddBiasAndMax(scores, len, scale, slope);
-        float inv = 1f / expAndSum(scores, len, max);
+        float max = scaleAddBiasAndMax(scores, 0, len, scale, slope);
+        float inv = 1f / expAndSum(scores, 0, len, max);
         java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
         for (int j = 0; j < len; j++) axpy(scores[j] * inv, vCache, vBase + j * headDim, out, outOff, headDim);
     }
 
+    /** Query rows attended together: each key and value vector loaded serves this many rows. */
+    static final int ROWS = 4;
+
+    /**
+     * Up to {@link #ROWS} consecutive query rows of one head at once (prefill): row i attends
+     * {@code len0 + i} keys. Scores are built for the longest row with each transposed-key vector
+     * loaded once for all rows; the shorter rows then ignore the keys past their own length, so each
+     * row computes exactly what {@link #attend} computes alone.
+     *
+     * @param qStride distance between the rows' queries in {@code q}
+     * @param scores  scratch of at least {@code ROWS * (len0 + ROWS)} floats
+     */
+    static void attendRows(float[] q, int qOff, int qStride, int count, float[] kCache, int kBase, int capacity, float[] vCache,
+                           int vBase, int len0, int headDim, float scale, float slope, float[] scores, float[] out, int outOff,
+                           int outStride) {
+        int maxLen = len0 + count - 1;
+        java.util.Arrays.fill(scores, 0, count * maxLen, 0f);
+        for (int d = 0; d < headDim; d++) {
+            int row = kBase + d * capacity;
+            for (int i = 0; i < count; i++) axpy(q[qOff + i * qStride + d], kCache, row, scores, i * maxLen, len0 + i);
+        }
+        for (int i = 0; i < count; i++) {
+            int len = len0 + i;
+            int base = i * maxLen;
+            float max = scaleAddBiasAndMax(scores, base, len, scale, slope);
+            float inv = 1f / expAndSum(scores, base, len, max);
+            for (int j = 0; j < len; j++) scores[base + j] *= inv;
+            java.util.Arrays.fill(out, outOff + i * outStride, outOff + i * outStride + headDim, 0f);
+        }
+        // Weighted values: each value vector loaded once for every row that sees it.
+        for (int j = 0; j < maxLen; j++) {
+            int v = vBase + j * headDim;
+            for (int i = Math.max(0, j - len0 + 1); i < count; i++) {
+                axpy(scores[i * maxLen + j], vCache, v, out, outOff + i * outStride, headDim);
+            }
+        }
+    }
+
     /** {@code s[j] = scale * s[j] + slope * j}; returns the maximum. */
-    private static float scaleAddBiasAndMax(float[] s, int len, float scale, float slope) {
+    private static float scaleAddBiasAndMax(float[] s, int base, int len, float scale, float slope) {
         int j = 0;
         float max = Float.NEGATIVE_INFINITY;
         if (Vectors.ENABLED) {
             FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             FloatVector slopes = IOTA.mul(slope);
             for (int bound = F.loopBound(len); j < bound; j += L) {
-                FloatVector v = FloatVector.fromArray(F, s, j).mul(scale).add(slopes.add(slope * j));
-                v.intoArray(s, j);
+                FloatVector v = FloatVector.fromArray(F, s, base + j).mul(scale).add(slopes.add(slope * j));
+                v.intoArray(s, base + j);
                 m = m.max(v);
             }
             max = m.reduceLanes(VectorOperators.MAX);
         }
         for (; j < len; j++) {
-            s[j] = scale * s[j] + slope * j;
-            max = Math.max(max, s[j]);
+            s[base + j] = scale * s[base + j] + slope * j;
+            max = Math.max(max, s[base + j]);
         }
         return max;
     }
 
-    private static float expAndSum(float[] s, int len, float max) {
+    private static float expAndSum(float[] s, int base, int len, float max) {
         int j = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(len); j < bound; j += L) {
-                FloatVector e = FloatVector.fromArray(F, s, j).sub(max).lanewise(VectorOperators.EXP);
-                e.intoArray(s, j);
+                FloatVector e = FloatVector.fromArray(F, s, base + j).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(s, base + j);
                 acc = acc.add(e);
             }
             sum = acc.reduceLanes(VectorOperators.ADD);
         }
         for (; j < len; j++) {
-            s[j] = (float) Math.exp(s[j] - max);
-            sum += s[j];
+            s[base + j] = (float) Math.exp(s[base + j] - max);
+            sum += s[base + j];
         }
         return sum;
     }

@@ -69,7 +69,7 @@ final class CpuPlan implements ExecutionPlan {
         return switch (op) {
             case Op.MatMul m -> MatMulKernel.scratchFloats(m.weight().cols());
             case Op.LmHead h -> MatMulKernel.scratchFloats(h.table().cols());
-            case Op.AlibiAttention a -> a.capacity();
+            case Op.AlibiAttention a -> AttentionKernel.ROWS * (a.capacity() + AttentionKernel.ROWS);
             default -> 0;
         };
     }
@@ -183,13 +183,24 @@ final class CpuPlan implements ExecutionPlan {
         int width = heads * hd;
         float[] slopes = a.slopes();
         float scale = a.scale();
-        return step -> team.parallelFor(step.rows() * heads, 1, (s, e, t) -> {
-            for (int i = s; i < e; i++) {
-                int r = i / heads, h = i % heads;
-                AttentionKernel.attend(q, r * width + h * hd, kc, h * hd * capacity, capacity, vc, h * capacity * hd,
-                        step.position() + r + 1, hd, scale, slopes[h], scratch[t], out, r * width + h * hd);
-            }
-        });
+        int block = AttentionKernel.ROWS;
+        return step -> {
+            int rowBlocks = (step.rows() + block - 1) / block;
+            team.parallelFor(rowBlocks * heads, 1, (s, e, t) -> {
+                for (int i = s; i < e; i++) {
+                    int r0 = i / heads * block, h = i % heads;
+                    int count = Math.min(block, step.rows() - r0);
+                    int len0 = step.position() + r0 + 1;
+                    if (count == 1) {
+                        AttentionKernel.attend(q, r0 * width + h * hd, kc, h * hd * capacity, capacity, vc, h * capacity * hd,
+                                len0, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd);
+                    } else {
+                        AttentionKernel.attendRows(q, r0 * width + h * hd, width, count, kc, h * hd * capacity, capacity, vc,
+                                h * capacity * hd, len0, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd, width);
+                    }
+                }
+            });
+        };
     }
 
     @Override
