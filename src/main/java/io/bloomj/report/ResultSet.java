@@ -36,7 +36,8 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
         }
 
         public String label() {
-            StringBuilder sb = new StringBuilder(benchmark.substring(benchmark.lastIndexOf('.') + 1));
+            int method = benchmark.lastIndexOf('.');
+            StringBuilder sb = new StringBuilder(benchmark.substring(benchmark.lastIndexOf('.', method - 1) + 1).replace("Benchmark.", "."));
             params.forEach((k, v) -> sb.append(' ').append(v));
             return sb.toString();
         }
