@@ -17,6 +17,7 @@ import io.bloomj.model.ModelShape;
 import io.bloomj.model.RandomCheckpointWriter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,8 +86,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "After the timed runs, run the first pp and tg test once more with per-kernel timing and print it (md only).")
     boolean profile;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

@@ -3,6 +3,7 @@ package io.bloomj.cli;
 import io.bloomj.InvalidInputException;
 import io.bloomj.tokenizer.BloomTokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,8 +24,8 @@ final class DetokenizeCommand implements Callable<Integer> {
     @Option(names = "--skip-special", description = "Leave out special tokens (<s>, </s>, ...).")
     boolean skipSpecial;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

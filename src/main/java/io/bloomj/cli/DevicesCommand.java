@@ -6,6 +6,7 @@ import io.bloomj.compute.cuda.CudaDevice;
 import io.bloomj.compute.opencl.ClDevice;
 import io.bloomj.compute.opencl.OpenClBackend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,8 +22,8 @@ final class DevicesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per device, one per line.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

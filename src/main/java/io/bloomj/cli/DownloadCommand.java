@@ -3,6 +3,7 @@ package io.bloomj.cli;
 import io.bloomj.hub.HubDownloader;
 import io.bloomj.hub.RepoId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -23,8 +24,8 @@ final class DownloadCommand implements Callable<Integer> {
     @Option(names = "--refresh", description = "Ask the Hub what the revision points to now, even if it is cached.")
     boolean refresh;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

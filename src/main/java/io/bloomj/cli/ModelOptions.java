@@ -7,6 +7,7 @@ import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.hub.HubDownloader;
 import io.bloomj.hub.ModelLocator;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -42,8 +43,8 @@ final class ModelOptions {
             description = "Most prompt tokens per prefill step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     LoadOptions loadOptions() {
         int t = threads > 0 ? threads : CpuBackend.defaultThreads();

@@ -3,6 +3,7 @@ package io.bloomj.cli;
 import io.bloomj.report.ReportWriter;
 import io.bloomj.report.ResultSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,8 +26,8 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, defaultValue = "bloomj-report", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

@@ -2,6 +2,7 @@ package io.bloomj.cli;
 
 import io.bloomj.tokenizer.BloomTokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +21,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--text", required = true, description = "Text to tokenize; special tokens like </s> are recognised.")
     String text;
 
-    @Option(names = "--verbose", description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

@@ -32,6 +32,18 @@ public record Graph(List<Op> ops, int maxRows, Buffer logits, Buffer argmax, Set
         return new ArrayList<>(all);
     }
 
+    /**
+     * Whether no op after {@code ops[index]} reads {@code b} before overwriting it, i.e. a fused
+     * kernel replacing that op may skip writing {@code b}.
+     */
+    public boolean unreadAfter(int index, Buffer b) {
+        for (int j = index + 1; j < ops.size(); j++) {
+            if (ops.get(j).inputs().contains(b)) return false;
+            if (ops.get(j).outputs().contains(b)) return true;
+        }
+        return true;
+    }
+
     /** Every weight the ops read, in first-use order, each once. */
     public List<Weight> weights() {
         Set<Weight> all = new LinkedHashSet<>();

@@ -84,16 +84,23 @@ public final class HubCache {
         Files.move(tmp, ref, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Points snapshots/{commit}/{file} at blobs/{etag} with a relative link, as huggingface_hub does. */
+    /**
+     * Points snapshots/{commit}/{file} at blobs/{etag} with a relative link, as huggingface_hub does.
+     * The link is made under a temporary name and renamed into place, so processes linking the same
+     * file at once never see it missing or half made.
+     */
     void link(RepoId id, String commit, String file, String etag) throws IOException {
         Path link = snapshot(id, commit).resolve(file);
         Files.createDirectories(link.getParent());
         Path target = link.getParent().relativize(blob(id, etag));
-        Files.deleteIfExists(link);
+        Path tmp = link.resolveSibling("." + link.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().threadId() + ".tmp");
+        Files.deleteIfExists(tmp);
         try {
-            Files.createSymbolicLink(link, target);
+            Files.createSymbolicLink(tmp, target);
         } catch (UnsupportedOperationException | IOException e) {
-            Files.copy(blob(id, etag), link);   // file systems without symlinks: a copy, as huggingface_hub falls back to
+            Files.copy(blob(id, etag), tmp);   // file systems without symlinks: a copy, as huggingface_hub falls back to
         }
+        Files.move(tmp, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

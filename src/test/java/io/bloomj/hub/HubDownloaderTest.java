@@ -178,14 +178,23 @@ class HubDownloaderTest {
 
     @Test
     void concurrentDownloadsOfTheSameModelDoNotCorruptEachOther() throws Exception {
-        Path[] results = new Path[2];
-        Thread[] threads = new Thread[2];
-        for (int i = 0; i < 2; i++) {
+        Path[] results = new Path[4];
+        Throwable[] errors = new Throwable[4];
+        Thread[] threads = new Thread[4];
+        for (int i = 0; i < threads.length; i++) {
             int k = i;
-            threads[i] = new Thread(() -> results[k] = downloader(null, false).resolve(RepoId.parse(REPO), false));
+            threads[i] = new Thread(() -> {
+                try {
+                    results[k] = downloader(null, false).resolve(RepoId.parse(REPO), false);
+                } catch (Throwable t) {
+                    errors[k] = t;
+                }
+            });
             threads[i].start();
         }
         for (Thread t : threads) t.join();
+        for (Throwable t : errors) if (t != null) throw new AssertionError("a concurrent download failed", t);
+        for (Path p : results) assertEquals(results[0], p);
         assertEquals(results[0], results[1]);
         assertArrayEquals(files.get("model.safetensors"), Files.readAllBytes(results[0].resolve("model.safetensors")));
     }

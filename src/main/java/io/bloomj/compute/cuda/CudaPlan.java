@@ -167,7 +167,7 @@ final class CudaPlan implements ExecutionPlan {
                     matmul(m, 1, null, m.out(), "matmul+gelu");
                     return 1;
                 }
-                if (next instanceof Op.Add a && a.a().equals(m.out()) && !a.b().equals(m.out()) && deadAfter(ops, i + 1, m.out())) {
+                if (next instanceof Op.Add a && a.a().equals(m.out()) && !a.b().equals(m.out()) && graph.unreadAfter(i + 1, m.out())) {
                     matmul(m, 0, a.b(), a.out(), "matmul+add");
                     return 1;
                 }
@@ -208,13 +208,6 @@ final class CudaPlan implements ExecutionPlan {
         return 0;
     }
 
-    private static boolean deadAfter(List<Op> ops, int from, Buffer b) {
-        for (int j = from + 1; j < ops.size(); j++) {
-            if (ops.get(j).inputs().contains(b)) return false;
-            if (ops.get(j).outputs().contains(b)) return true;
-        }
-        return true;
-    }
 
     private void embedding(Op.Embedding e) {
         int cols = e.table().cols();
