@@ -2,7 +2,7 @@ package io.bloomj.api;
 
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Profile;
-import io.bloomj.engine.Sampler;
+import io.bloomj.compute.SamplingParams;
 import io.bloomj.engine.Sequence;
 import io.bloomj.tokenizer.BloomTokenizer;
 import io.bloomj.tokenizer.StreamingDecoder;
@@ -120,17 +120,17 @@ public final class Session implements AutoCloseable {
      */
     public GenerationResult generate(int[] prompt, GenerationConfig config, GenerationListener listener, Cancellation cancel) {
         if (!config.stopStrings().isEmpty()) requireTokenizer();
-        Sampler sampler = new Sampler(config.temperature(), config.topK(), config.topP(), config.minP(),
-                config.repetitionPenalty(), config.seed());
-        boolean hostLogits = sampler.needsLogits() || config.logprobs() > 0;
-        float[] logits = hostLogits ? new float[vocab] : null;
+        // Tokens are chosen on the backend (argmax, or Op.Sample with the penalty and filters); only
+        // their ids come back. The logits are read only to report log-probabilities.
+        Choice choice = new Choice(config);
+        float[] logits = config.logprobs() > 0 ? new float[vocab] : null;
         StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder();
         StopMatcher stops = new StopMatcher(config.stopStrings());
         List<TokenLogprob> logprobs = new ArrayList<>();
         StringBuilder text = new StringBuilder();
 
         long start = System.nanoTime();
-        int token = next(prompt, logits, sampler, config.logprobs(), logprobs);
+        int token = next(prompt, choice, logits, config.logprobs(), logprobs);
         long firstToken = System.nanoTime();
         int[] out = new int[config.maxNewTokens()];
         int n = 0;
@@ -146,7 +146,11 @@ public final class Session implements AutoCloseable {
             else if (cancel != null && cancel.isCancelled()) reason = FinishReason.CANCELLED;
             else if (sequence.length() == sequence.contextLength()) reason = FinishReason.CONTEXT;
             if (reason != null && reason != FinishReason.STOP && decoder != null) {
-                piece += stops.accept(decoder.flush()) + stops.flush();   // nothing may stay held back
+                // Nothing may stay held back; a stop string may complete in the released text.
+                String tail = stops.accept(decoder.flush());
+                if (stops.stopped()) reason = FinishReason.STOP;
+                else tail += stops.flush();
+                piece += tail;
             }
             text.append(piece);
             listener.onToken(token, piece);
@@ -157,7 +161,7 @@ public final class Session implements AutoCloseable {
                 reason = FinishReason.CANCELLED;
                 break;
             }
-            token = next(new int[] {token}, logits, sampler, config.logprobs(), logprobs);
+            token = next(new int[] {token}, choice, logits, config.logprobs(), logprobs);
             decodeSteps++;
         }
         long end = System.nanoTime();
@@ -167,15 +171,32 @@ public final class Session implements AutoCloseable {
                 config.logprobs() > 0 ? logprobs.subList(0, Math.min(n, logprobs.size())) : List.of());
     }
 
-    /** Feeds tokens and chooses the next one (device argmax when plain greedy, else on the host). */
-    private int next(int[] tokens, float[] logits, Sampler sampler, int topN, List<TokenLogprob> logprobs) {
-        if (logits == null) return appendGreedy(tokens);
+    /** How a generation chooses its tokens; counts the draws so each has its own random numbers. */
+    private static final class Choice {
+        final GenerationConfig config;
+        final boolean plainGreedy;
+        long draws;
+
+        Choice(GenerationConfig config) {
+            this.config = config;
+            this.plainGreedy = config.temperature() == 0f && config.repetitionPenalty() == 1f;
+        }
+
+        SamplingParams next() {
+            return new SamplingParams(config.temperature(), config.topK(), config.topP(), config.minP(), config.repetitionPenalty(),
+                    config.seed(), draws++);
+        }
+    }
+
+    /** Feeds tokens and has the backend choose the next one. */
+    private int next(int[] tokens, Choice choice, float[] logits, int topN, List<TokenLogprob> logprobs) {
         int before = sequence.length();
-        sequence.append(tokens, logits);
+        int chosen = choice.plainGreedy ? sequence.appendGreedy(tokens) : sequence.appendSampled(tokens, choice.next());
         remember(before, tokens);
-        float[] raw = topN > 0 ? logits.clone() : null;
-        int chosen = sampler.sample(logits, history, sequence.length());
-        if (raw != null) logprobs.add(logprob(raw, chosen, topN));
+        if (topN > 0) {
+            sequence.readLogits(logits);
+            logprobs.add(logprob(logits, chosen, topN));
+        }
         return chosen;
     }
 

@@ -58,6 +58,7 @@ public record Graph(List<Op> ops, int maxRows, Buffer logits, Buffer argmax, Set
                 case Op.KvStore k -> { }
                 case Op.AlibiAttention a -> { }
                 case Op.Argmax a -> { }
+                case Op.Sample sm -> { }
             }
         }
         return new ArrayList<>(all);

@@ -115,6 +115,18 @@ public sealed interface Op {
     }
 
     /**
+     * Marks the step's tokens in {@code seen [1, vocab]} (state: the tokens of the sequence, for the
+     * repetition penalty) and, when the step carries {@link SamplingParams}, draws the next token
+     * from the last logits row on the device, writing its id as a float to {@code token [1, 1]}. The
+     * logits are left as they were (the penalty and filters are applied on the fly).
+     */
+    record Sample(Buffer logits, Buffer token, Buffer seen) implements Op {
+        public List<Buffer> inputs() { return List.of(logits); }
+        public List<Buffer> outputs() { return List.of(token, seen); }
+        public String kind() { return "sample"; }
+    }
+
+    /**
      * Logits of the step's last {@link Step#logitRows()} rows: {@code logits[i] = table . in[rows - logitRows + i]}.
      * Separate from {@link MatMul} because it touches only the rows that need logits and because
      * device backends fuse it with argmax / sampling.

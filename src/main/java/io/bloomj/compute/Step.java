@@ -7,8 +7,13 @@ package io.bloomj.compute;
  * @param position  absolute position of {@code tokens[0]} in the sequence: rows are written to the
  *                  KV cache from here, and attention covers positions {@code [0, position + row]}
  * @param logitRows how many of the last rows need logits (1 for generation; more to score every position)
+ * @param sampling  how {@link Op.Sample} draws the next token from the last row, or null (no draw)
  */
-public record Step(int[] tokens, int position, int logitRows) {
+public record Step(int[] tokens, int position, int logitRows, SamplingParams sampling) {
+    public Step(int[] tokens, int position, int logitRows) {
+        this(tokens, position, logitRows, null);
+    }
+
     public Step {
         if (tokens.length == 0) throw new IllegalArgumentException("a step needs at least one token");
         if (position < 0) throw new IllegalArgumentException("negative position " + position);

@@ -24,6 +24,7 @@ import java.util.Set;
  *   hidden = W_down . gelu(W_up . m) + (post-LN residual ? m : attn_output)
  * logits = LN_f(hidden[last rows]) . word_embeddings^T   (tied head)
  * next_token = argmax(logits)                             (greedy decoding reads only this)
+ * sampled_token = sample(logits, seen)                    (sampling on the device; seen marks the sequence's tokens)
  * </pre>
  *
  * Scratch buffers are shared by all layers (a step runs layers in order); only the KV caches are
@@ -58,6 +59,8 @@ public final class BloomGraph {
         Buffer finalNorm = new Buffer("final_norm", maxRows, h);
         Buffer logits = new Buffer("logits", maxLogitRows, c.vocabSize());
         Buffer nextToken = new Buffer("next_token", maxLogitRows, 1);
+        Buffer sampled = new Buffer("sampled_token", 1, 1);
+        Buffer seen = new Buffer("seen_tokens", 1, c.vocabSize());
 
         float[] slopes = Alibi.slopes(heads);
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -87,6 +90,8 @@ public final class BloomGraph {
         ops.add(new Op.LayerNorm(hidden, w.finalNormWeight(), w.finalNormBias(), eps, finalNorm));
         ops.add(new Op.LmHead(finalNorm, w.lmHead(), logits));
         ops.add(new Op.Argmax(logits, nextToken));
+        ops.add(new Op.Sample(logits, sampled, seen));
+        state.add(seen);
         return new Graph(ops, maxRows, logits, nextToken, state);
     }
 }

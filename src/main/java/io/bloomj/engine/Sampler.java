@@ -4,7 +4,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Picks the next token from logits the way transformers' {@code generate} does: repetition
+ * The readable reference of token choice (backends choose on the device with
+ * {@link io.bloomj.compute.Op.Sample}; tests hold them to this): picks the next token from logits
+ * the way transformers' {@code generate} does: repetition
  * penalty on the raw logits, then (sampling) temperature, top-k, top-p and min-p, then a draw from
  * what is left; at temperature 0, the argmax (ties to the lowest id, as {@code torch.argmax}).
  * Draws come from a generator seeded once per generation, so a seed reproduces a run exactly.
@@ -78,7 +80,7 @@ public final class Sampler {
     }
 
     /** The tokens that survive top-k, top-p and min-p at this temperature (any order). */
-    int[] candidates(float[] logits) {
+    public int[] candidates(float[] logits) {
         int n = logits.length;
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) idx[i] = i;

@@ -4,7 +4,9 @@ import io.bloomj.ContextLengthException;
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.Op;
 import io.bloomj.compute.Profile;
+import io.bloomj.compute.SamplingParams;
 import io.bloomj.compute.Step;
 
 import java.util.Arrays;
@@ -21,11 +23,17 @@ public final class Sequence implements AutoCloseable {
     private final int vocab;
     private int length;
 
+    /** The graph's sampling op, if it has one. */
+    private final Op.Sample sample;
+
     public Sequence(Graph graph, ExecutionPlan plan, int context, int vocab) {
         this.graph = graph;
         this.plan = plan;
         this.context = context;
         this.vocab = vocab;
+        Op.Sample found = null;
+        for (Op op : graph.ops()) if (op instanceof Op.Sample s) found = s;
+        this.sample = found;
     }
 
     /** Tokens currently in the KV cache. */
@@ -37,17 +45,10 @@ public final class Sequence implements AutoCloseable {
         return context;
     }
 
-    /** Forgets every token (the cache is overwritten from position 0 on the next append). */
+    /** Forgets every token (the cache is overwritten from position 0 on the next append; the record of seen tokens is cleared). */
     public void reset() {
         length = 0;
-    }
-
-    /** Keeps only the first {@code newLength} tokens (e.g. to re-run from a shared prefix). */
-    public void truncate(int newLength) {
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate a sequence of " + length + " to " + newLength);
-        }
-        length = newLength;
+        if (sample != null) plan.write(sample.seen(), 1, new float[vocab]);
     }
 
     /**
@@ -55,16 +56,23 @@ public final class Sequence implements AutoCloseable {
      * the last one, written into {@code logits} (vocab-sized).
      */
     public void append(int[] tokens, float[] logits) {
-        run(tokens);
+        run(tokens, null);
         plan.read(graph.logits(), 1, logits);
     }
 
-    private void run(int[] tokens) {
+    /** The logits of the last row of the last step (after {@link #appendGreedy} or {@link #appendSampled}). */
+    public void readLogits(float[] dst) {
+        plan.read(graph.logits(), 1, dst);
+    }
+
+    /** Prefills in chunks of the graph's batch size; the last chunk carries the sampling request, if any. */
+    private void run(int[] tokens, SamplingParams sampling) {
         check(tokens);
         int batch = graph.maxRows();
         for (int start = 0; start < tokens.length; start += batch) {
             int end = Math.min(tokens.length, start + batch);
-            plan.execute(new Step(start == 0 && end == tokens.length ? tokens : Arrays.copyOfRange(tokens, start, end), length, 1));
+            int[] chunk = start == 0 && end == tokens.length ? tokens : Arrays.copyOfRange(tokens, start, end);
+            plan.execute(new Step(chunk, length, 1, end == tokens.length ? sampling : null));
             length += end - start;
         }
     }
@@ -74,9 +82,22 @@ public final class Sequence implements AutoCloseable {
      * computed by the backend: only one number comes back from a device).
      */
     public int appendGreedy(int[] tokens) {
-        run(tokens);
+        run(tokens, null);
         float[] id = new float[1];
         plan.read(graph.argmax(), 1, id);
+        return (int) id[0];
+    }
+
+    /**
+     * Appends {@code tokens} and returns the token the backend draws from the last logits with
+     * {@code sampling} (penalty, temperature, top-k/top-p/min-p, Gumbel-max draw): one number comes
+     * back, the logits stay on the device.
+     */
+    public int appendSampled(int[] tokens, SamplingParams sampling) {
+        if (sample == null) throw new IllegalStateException("this graph has no sampling op");
+        run(tokens, sampling);
+        float[] id = new float[1];
+        plan.read(sample.token(), 1, id);
         return (int) id[0];
     }
 

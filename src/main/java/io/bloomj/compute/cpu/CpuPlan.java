@@ -85,6 +85,7 @@ final class CpuPlan implements ExecutionPlan {
             case Op.KvStore k -> kvStore(k);
             case Op.AlibiAttention a -> attention(a);
             case Op.Argmax a -> argmax(a);
+            case Op.Sample sm -> sample(sm);
         };
     }
 
@@ -172,6 +173,17 @@ final class CpuPlan implements ExecutionPlan {
                 int base = r * vocab, best = 0;
                 for (int i = 1; i < vocab; i++) if (logits[base + i] > logits[base + best]) best = i;
                 token[r] = best;
+            }
+        };
+    }
+
+    private Task sample(Op.Sample sm) {
+        float[] logits = array(sm.logits()), token = array(sm.token()), seen = array(sm.seen());
+        int vocab = sm.logits().cols();
+        return step -> {
+            for (int t : step.tokens()) seen[t] = 1f;
+            if (step.sampling() != null) {
+                token[0] = SampleKernel.sample(logits, (step.logitRows() - 1) * vocab, vocab, seen, step.sampling());
             }
         };
     }

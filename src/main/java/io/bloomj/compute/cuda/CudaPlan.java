@@ -76,6 +76,14 @@ final class CudaPlan implements ExecutionPlan {
         void setInt(int index, int v) {
             slots.set(ValueLayout.JAVA_INT, 8L * index, v);
         }
+
+        void setFloat(int index, float v) {
+            slots.set(ValueLayout.JAVA_FLOAT, 8L * index, v);
+        }
+
+        void setLong(int index, long v) {
+            slots.set(ValueLayout.JAVA_LONG, 8L * index, v);
+        }
     }
 
     private record Launch(String kind, MemorySegment function, Grid grid, int[] block, int shared, Args args, Dynamic dynamic,
@@ -181,6 +189,7 @@ final class CudaPlan implements ExecutionPlan {
                 lmHead(h);
             }
             case Op.Argmax a -> argmax(a);
+            case Op.Sample sm -> sample(sm);
             case Op.Gelu g -> {
                 int cols = g.in().cols();
                 Args a = args(4).ptr(mem(g.in())).ptr(mem(g.out())).ptr(stepBuffer + 4).i32(cols);
@@ -272,6 +281,26 @@ final class CudaPlan implements ExecutionPlan {
         argmaxFinal(pv, pi, groups, am.token());
     }
 
+    private void sample(Op.Sample sm) {
+        Args mark = args(3).ptr(tokens).ptr(mem(sm.seen())).i32(1);
+        add("sample", backend.function("sample", null, "mark_seen"), s -> new int[] {ceil(s.rows(), 128), 1, 1}, new int[] {128, 1, 1}, 0,
+                mark, (a, s) -> a.setInt(2, s.rows()), always(), 0);
+        int vocab = sm.logits().cols();
+        Args a = args(12).ptr(mem(sm.logits())).i32(0).i32(vocab).ptr(mem(sm.seen())).ptr(mem(sm.token())).f32(1f).i32(0).f32(1f)
+                .f32(0f).f32(1f).ptr(0).ptr(0);
+        add("sample", backend.function("sample", null, "sample"), s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, a, (args, s) -> {
+            var p = s.sampling();
+            args.setInt(1, s.logitRows() - 1);
+            args.setFloat(5, p.temperature());
+            args.setInt(6, p.topK());
+            args.setFloat(7, p.topP());
+            args.setFloat(8, p.minP());
+            args.setFloat(9, p.repetitionPenalty());
+            args.setLong(10, p.seed());
+            args.setLong(11, p.counter());
+        }, s -> s.sampling() != null, 0);
+    }
+
     private void argmaxFinal(long pv, long pi, int groups, Buffer token) {
         Args a = args(5).ptr(pv).ptr(pi).i32(groups).ptr(stepBuffer).ptr(mem(token));
         add("argmax", backend.function("argmax", null, "argmax_final"), s -> new int[] {1, 1, 1}, new int[] {32, 1, 1}, 0, a, NONE,
@@ -308,7 +337,8 @@ final class CudaPlan implements ExecutionPlan {
             hostStep.setAtIndex(ValueLayout.JAVA_INT, 1, step.rows());
             hostStep.setAtIndex(ValueLayout.JAVA_INT, 2, step.logitRows());
             backend.upload(stepBuffer, hostStep, 12);
-            if (step.rows() == 1 && step.logitRows() == 1 && !profiling) {
+            // Sampling steps change kernel arguments (temperature, counter) every token: launched directly.
+            if (step.rows() == 1 && step.logitRows() == 1 && step.sampling() == null && !profiling) {
                 replayDecodeGraph(step);
             } else {
                 for (Launch l : launches) {

@@ -40,6 +40,11 @@ final class ClKernel implements AutoCloseable {
         return set(index, 4, "int " + value);
     }
 
+    ClKernel u64(int index, long value) {
+        scratch.set(ValueLayout.JAVA_LONG, 0, value);
+        return set(index, 8, "ulong " + value);
+    }
+
     ClKernel f32(int index, float value) {
         scratch.set(ValueLayout.JAVA_FLOAT, 0, value);
         return set(index, 4, "float " + value);

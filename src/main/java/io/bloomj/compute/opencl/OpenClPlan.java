@@ -112,6 +112,7 @@ final class OpenClPlan implements ExecutionPlan {
                 lmHead(h);
             }
             case Op.Argmax a -> argmax(a);
+            case Op.Sample sm -> sample(sm);
             case Op.Gelu g -> elementwise("gelu", kernel("gelu.cl", "gelu", null, 0).mem(0, mem(g.in())).mem(1, mem(g.out())),
                     2, g.in().cols());
             case Op.Add a -> elementwise("add", kernel("add.cl", "add", null, 0).mem(0, mem(a.a())).mem(1, mem(a.b()))
@@ -241,6 +242,20 @@ final class OpenClPlan implements ExecutionPlan {
                 .i32(3, ARGMAX_CHUNK).mem(4, pv).mem(5, pi).i32(6, groups);
         add("argmax", k, s -> new long[] {groups, s.logitRows()}, null, (kk, s) -> { }, always(), 0);
         argmaxFinal(pv, pi, groups, a.token());
+    }
+
+    private void sample(Op.Sample sm) {
+        ClKernel mark = kernel("sample.cl", "mark_seen", null, 0).mem(0, tokens).mem(1, mem(sm.seen()));
+        add("sample", mark, s -> new long[] {s.rows()}, null, (k, s) -> k.i32(2, s.rows()), always(), 0);
+        int vocab = sm.logits().cols();
+        int local = 64;
+        ClKernel k = kernel("sample.cl", "sample", null, 0).mem(0, mem(sm.logits())).i32(2, vocab).mem(3, mem(sm.seen()))
+                .mem(4, mem(sm.token())).local(12, local * Float.BYTES).local(13, local * Integer.BYTES);
+        add("sample", k, s -> new long[] {local}, new long[] {local}, (kk, s) -> {
+            var p = s.sampling();
+            kk.i32(1, s.logitRows() - 1).f32(5, p.temperature()).i32(6, p.topK()).f32(7, p.topP()).f32(8, p.minP())
+                    .f32(9, p.repetitionPenalty()).u64(10, p.seed()).u64(11, p.counter());
+        }, s -> s.sampling() != null, 0);
     }
 
     private void argmaxFinal(MemorySegment pv, MemorySegment pi, int groups, Buffer token) {

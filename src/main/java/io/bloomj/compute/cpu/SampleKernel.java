@@ -1,0 +1,84 @@
+package io.bloomj.compute.cpu;
+
+import io.bloomj.compute.SamplingParams;
+
+/**
+ * The device sampler on the CPU, with the arithmetic the OpenCL and CUDA kernels use: thresholds
+ * for top-k (the k-th largest penalised logit) and top-p (the smallest set of most likely tokens
+ * whose probability reaches p) found by bisection over the logits' ordered bit patterns, min-p as a
+ * closed-form threshold, and a Gumbel-max draw over the tokens at or above the highest threshold.
+ * Where the kernels rescan the vocabulary at each bisection step, this version first keeps only the
+ * tokens still in the running, which makes sampling a few linear passes per token.
+ */
+final class SampleKernel {
+    private SampleKernel() {}
+
+    static float penalised(float l, boolean seen, float penalty) {
+        return !seen || penalty == 1f ? l : l < 0 ? l * penalty : l / penalty;
+    }
+
+    static int sample(float[] logits, int off, int vocab, float[] seen, SamplingParams p) {
+        float[] l = new float[vocab];
+        int[] key = new int[vocab];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            l[i] = penalised(logits[off + i], seen[i] != 0f, p.repetitionPenalty());
+            key[i] = SamplingParams.sortable(l[i]);
+            max = Math.max(max, l[i]);
+        }
+        float t = p.temperature();
+        if (t == 0f) {   // greedy with a penalty: transformers applies no sampling filter
+            int best = 0;
+            for (int i = 1; i < vocab; i++) if (l[i] > l[best]) best = i;
+            return best;
+        }
+        int[] idx = new int[vocab];
+        for (int i = 0; i < vocab; i++) idx[i] = i;
+        int n = vocab;
+        int hi = SamplingParams.sortable(max);
+        if (p.topK() > 0 && p.topK() < vocab) {
+            int a = Integer.MIN_VALUE, b = hi;   // largest key with count(key >= it) >= k
+            while (a < b) {
+                int mid = (int) (((long) a + b + 1) >> 1);
+                int count = 0;
+                for (int j = 0; j < n; j++) if (key[idx[j]] >= mid) count++;
+                if (count >= p.topK()) a = mid;
+                else b = mid - 1;
+            }
+            n = keep(idx, n, key, a);
+        }
+        if (p.topP() < 1f) {
+            float[] w = new float[n];
+            float total = 0;
+            for (int j = 0; j < n; j++) total += w[j] = (float) Math.exp((l[idx[j]] - max) / t);
+            int a = Integer.MIN_VALUE, b = hi;   // largest key whose mass at or above it is still >= p * total
+            while (a < b) {
+                int mid = (int) (((long) a + b + 1) >> 1);
+                float m = 0;
+                for (int j = 0; j < n; j++) if (key[idx[j]] >= mid) m += w[j];
+                if (m >= p.topP() * total) a = mid;
+                else b = mid - 1;
+            }
+            n = keep(idx, n, key, a);
+        }
+        if (p.minP() > 0f) n = keep(idx, n, key, SamplingParams.sortable(max + t * (float) Math.log(p.minP())));
+        int best = -1;
+        float bestScore = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {   // idx stays in increasing order: ties go to the lower id, as on the devices
+            int i = idx[j];
+            float score = l[i] / t + SamplingParams.gumbel(p.seed(), p.counter(), i);
+            if (best < 0 || score > bestScore) {
+                best = i;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /** Keeps, in order, the candidates whose key is at least {@code threshold}. */
+    private static int keep(int[] idx, int n, int[] key, int threshold) {
+        int w = 0;
+        for (int j = 0; j < n; j++) if (key[idx[j]] >= threshold) idx[w++] = idx[j];
+        return Math.max(w, 1);
+    }
+}
