@@ -11,6 +11,9 @@ import io.bloomj.compute.SamplingParams;
  * tokens still in the running, which makes sampling a few linear passes per token.
  */
 final class SampleKernel {
+    /** The largest Gumbel noise a 24-bit uniform can give, -log(-log(1 - 2^-25)), rounded up. */
+    private static final float G_MAX = 17.5f;
+
     private SampleKernel() {}
 
     static float penalised(float l, boolean seen, float penalty) {
@@ -51,6 +54,17 @@ final class SampleKernel {
             float[] w = new float[n];
             float total = 0;
             for (int j = 0; j < n; j++) total += w[j] = (float) Math.exp((l[idx[j]] - max) / t);
+            // Exact prefilter: the tokens of weight <= (1 - p) * total / n weigh at most (1 - p) * total
+            // together and are the lightest, so top-p drops them all; the bisection runs on the rest.
+            float floor = (1 - p.topP()) * total / n;
+            int kept = 0;
+            for (int j = 0; j < n; j++) {
+                if (w[j] > floor) {
+                    idx[kept] = idx[j];
+                    w[kept++] = w[j];
+                }
+            }
+            n = Math.max(kept, 1);
             int a = Integer.MIN_VALUE, b = hi;   // largest key whose mass at or above it is still >= p * total
             while (a < b) {
                 int mid = (int) (((long) a + b + 1) >> 1);
@@ -62,12 +76,18 @@ final class SampleKernel {
             n = keep(idx, n, key, a);
         }
         if (p.minP() > 0f) n = keep(idx, n, key, SamplingParams.sortable(max + t * (float) Math.log(p.minP())));
-        int best = -1;
-        float bestScore = Float.NEGATIVE_INFINITY;
+        // Gumbel-max. The noise is at most G_MAX (24-bit uniforms), so a token whose l / t + G_MAX
+        // cannot beat the score already reached is skipped without drawing its noise: exact, and most
+        // of a large vocabulary is skipped once the likely tokens have been scored.
+        int top = idx[0];
+        for (int j = 1; j < n; j++) if (l[idx[j]] > l[top]) top = idx[j];
+        float bestScore = l[top] / t + SamplingParams.gumbel(p.seed(), p.counter(), top);
+        int best = top;
         for (int j = 0; j < n; j++) {   // idx stays in increasing order: ties go to the lower id, as on the devices
             int i = idx[j];
+            if (i == top || l[i] / t + G_MAX < bestScore) continue;
             float score = l[i] / t + SamplingParams.gumbel(p.seed(), p.counter(), i);
-            if (best < 0 || score > bestScore) {
+            if (score > bestScore || (score == bestScore && i < best)) {
                 best = i;
                 bestScore = score;
             }
