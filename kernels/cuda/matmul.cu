@@ -103,9 +103,9 @@ using namespace nvcuda;
 extern "C" __global__ void matmul_gemm_tc(const wtype* __restrict__ W, const float* __restrict__ bias, const float* __restrict__ x,
                                           int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
                                           const float* __restrict__ res, int has_res) {
-    __shared__ __nv_bfloat16 as[TC_TILE][TC_K + 8];
-    __shared__ __nv_bfloat16 bs[TC_TILE][TC_K + 8];
-    __shared__ float cs[4][32][32 + 4];
+    __shared__ __align__(32) __nv_bfloat16 as[TC_TILE][TC_K + 8];
+    __shared__ __align__(32) __nv_bfloat16 bs[TC_TILE][TC_K + 8];
+    __shared__ __align__(32) float cs[4][32][32 + 4];  // WMMA loads and stores need 256-bit aligned addresses
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     int wr = warp >> 1, wc = warp & 1;   // warp's 32x32 quadrant
     int r0 = blockIdx.y * TC_TILE, o0 = blockIdx.x * TC_TILE;

@@ -64,7 +64,7 @@ final class Cuda {
         cuMemcpyHtoD = bind(lib, "cuMemcpyHtoD_v2", JAVA_LONG, ADDRESS, JAVA_LONG);
         cuMemcpyDtoH = bind(lib, "cuMemcpyDtoH_v2", ADDRESS, JAVA_LONG, JAVA_LONG);
         cuMemcpyDtoD = bind(lib, "cuMemcpyDtoD_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG);
-        cuMemsetD8 = bind(lib, "cuMemsetD8_v2", JAVA_LONG, JAVA_INT, JAVA_LONG);
+        cuMemsetD8 = bind(lib, "cuMemsetD8_v2", JAVA_LONG, ValueLayout.JAVA_BYTE, JAVA_LONG);
         cuStreamCreate = bind(lib, "cuStreamCreate", ADDRESS, JAVA_INT);
         cuStreamSynchronize = bind(lib, "cuStreamSynchronize", ADDRESS);
         cuStreamDestroy = bind(lib, "cuStreamDestroy_v2", ADDRESS);
@@ -73,7 +73,9 @@ final class Cuda {
         cuEventCreate = bind(lib, "cuEventCreate", ADDRESS, JAVA_INT);
         cuEventRecord = bind(lib, "cuEventRecord", ADDRESS, ADDRESS);
         cuEventSynchronize = bind(lib, "cuEventSynchronize", ADDRESS);
-        cuEventElapsedTime = bind(lib, "cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
+        // CUDA 12.8+ headers map cuEventElapsedTime to _v2 (same signature); older drivers have only v1
+        cuEventElapsedTime = lib.find("cuEventElapsedTime_v2").isPresent()
+                ? bind(lib, "cuEventElapsedTime_v2", ADDRESS, ADDRESS, ADDRESS) : bind(lib, "cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
         cuEventDestroy = bind(lib, "cuEventDestroy_v2", ADDRESS);
         cuStreamBeginCapture = bind(lib, "cuStreamBeginCapture_v2", ADDRESS, JAVA_INT);
         cuStreamEndCapture = bind(lib, "cuStreamEndCapture", ADDRESS, ADDRESS);

@@ -134,7 +134,7 @@ public final class CudaBackend implements Backend {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(ValueLayout.JAVA_LONG);
             cu.check((int) call(cu.cuMemAlloc, p, Math.max(bytes, 16)), "cuMemAlloc(" + what + ", " + bytes + " bytes)");
-            cu.check((int) call(cu.cuMemsetD8, p.get(ValueLayout.JAVA_LONG, 0), 0, Math.max(bytes, 16)), "cuMemsetD8");
+            cu.check((int) call(cu.cuMemsetD8, p.get(ValueLayout.JAVA_LONG, 0), (byte) 0, Math.max(bytes, 16)), "cuMemsetD8");
             synchronized (this) {
                 allocated += bytes;
                 peak = Math.max(peak, allocated);
