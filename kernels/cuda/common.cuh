@@ -70,3 +70,20 @@ __device__ __forceinline__ float block_sum(float v, float* shared32) {
 __device__ __forceinline__ float bloom_gelu(float v) {
     return v * 0.5f * (1.0f + tanhf(0.79788456f * v * (1.0f + 0.044715f * v * v)));
 }
+
+// One weight row against one input row, split over a warp's lanes (128-bit weight loads when K % 8 == 0);
+// returns the full dot product in every lane.
+__device__ __forceinline__ float warp_dot(const wtype* w, const float* xr, int K, int lane) {
+    float acc = 0.0f;
+    if ((K % 8) == 0) {
+        for (int i8 = lane; i8 < K / 8; i8 += 32) {
+            float wv[8];
+            loadw8(w, i8, wv);
+            float4 a = reinterpret_cast<const float4*>(xr)[2 * i8], b = reinterpret_cast<const float4*>(xr)[2 * i8 + 1];
+            acc += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
+        }
+    } else {
+        for (int k = lane; k < K; k += 32) acc += loadw(w, k) * xr[k];
+    }
+    return warp_sum(acc);
+}

@@ -13,19 +13,7 @@ extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const flo
     int stepRows = step[1], logitRows = step[2];
     const wtype* w = W + (size_t) min(o, N - 1) * K;
     for (int r = 0; r < logitRows; r++) {
-        const float* xr = x + (size_t) (stepRows - logitRows + r) * K;
-        float acc = 0.0f;
-        if ((K % 8) == 0) {
-            for (int i8 = lane; i8 < K / 8; i8 += 32) {
-                float wv[8];
-                loadw8(w, i8, wv);
-                float4 a = reinterpret_cast<const float4*>(xr)[2 * i8], b = reinterpret_cast<const float4*>(xr)[2 * i8 + 1];
-                acc += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
-            }
-        } else {
-            for (int k = lane; k < K; k += 32) acc += loadw(w, k) * xr[k];
-        }
-        acc = warp_sum(acc);
+        float acc = warp_dot(w, x + (size_t) (stepRows - logitRows + r) * K, K, lane);
         if (lane == 0) {
             if (o < N) logits[(size_t) r * ldy + yoff + o] = acc;
             bv[warp] = o < N ? acc : -INFINITY;

@@ -18,21 +18,8 @@ extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const float*
     int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (o >= N) return;
     const wtype* w = W + (size_t) o * K;
-    bool vec = (K % 8) == 0;
     for (int r = 0; r < rows; r++) {
-        const float* xr = x + xoff + (size_t) r * K;
-        float acc = 0.0f;
-        if (vec) {
-            for (int i8 = lane; i8 < K / 8; i8 += 32) {
-                float wv[8];
-                loadw8(w, i8, wv);
-                float4 a = reinterpret_cast<const float4*>(xr)[2 * i8], b = reinterpret_cast<const float4*>(xr)[2 * i8 + 1];
-                acc += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
-            }
-        } else {
-            for (int k = lane; k < K; k += 32) acc += loadw(w, k) * xr[k];
-        }
-        acc = warp_sum(acc);
+        float acc = warp_dot(w, x + xoff + (size_t) r * K, K, lane);
         if (lane == 0) {
             size_t at = (size_t) r * ldy + yoff + o;
             float v = finish(acc, bias, yoff + o, act);

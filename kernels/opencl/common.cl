@@ -39,3 +39,29 @@ inline float group_sum(float v, __local float* scratch) {
     barrier(CLK_LOCAL_MEM_FENCE);
     return total;
 }
+
+// Four weight rows against one input row: four load streams share each 8-wide x load (the GEMV
+// pattern of matmul_rows4 and lm_head_argmax). Results in s[0..3].
+inline void dot4_rows(__global const wtype* w0, __global const wtype* w1, __global const wtype* w2,
+                      __global const wtype* w3, __global const float* xr, int K, float* s) {
+    int K8 = K / 8;
+    float8 a0 = (float8) (0.0f), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < K8; i++) {
+        float8 xv = vload8(i, xr);
+        a0 = fma(loadw8(w0, i), xv, a0);
+        a1 = fma(loadw8(w1, i), xv, a1);
+        a2 = fma(loadw8(w2, i), xv, a2);
+        a3 = fma(loadw8(w3, i), xv, a3);
+    }
+    s[0] = hsum8(a0);
+    s[1] = hsum8(a1);
+    s[2] = hsum8(a2);
+    s[3] = hsum8(a3);
+    for (int k = K8 * 8; k < K; k++) {
+        float xk = xr[k];
+        s[0] += loadw(w0, k) * xk;
+        s[1] += loadw(w1, k) * xk;
+        s[2] += loadw(w2, k) * xk;
+        s[3] += loadw(w3, k) * xk;
+    }
+}

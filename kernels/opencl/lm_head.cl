@@ -8,7 +8,6 @@ __kernel void lm_head_argmax(__global const wtype* W, __global const float* x, i
                              __global float* partial_val, __global int* partial_idx, int groups, int g0,
                              __local float* lval, __local int* lidx) {
     int o0 = get_global_id(0) * 4, lid = get_local_id(0), n = get_local_size(0), g = get_group_id(0);
-    int K8 = K / 8;
     int no = clamp(N - o0, 0, 4);
     __global const wtype* w0 = W + (size_t) min(o0, N - 1) * K;
     __global const wtype* w1 = W + (size_t) min(o0 + 1, N - 1) * K;
@@ -19,22 +18,8 @@ __kernel void lm_head_argmax(__global const wtype* W, __global const float* x, i
         float best = -INFINITY;
         int bi = yoff + o0;
         if (no > 0) {
-            float8 a0 = (float8) (0.0f), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < K8; i++) {
-                float8 xv = vload8(i, xr);
-                a0 = fma(loadw8(w0, i), xv, a0);
-                a1 = fma(loadw8(w1, i), xv, a1);
-                a2 = fma(loadw8(w2, i), xv, a2);
-                a3 = fma(loadw8(w3, i), xv, a3);
-            }
-            float s[4] = {hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3)};
-            for (int k = K8 * 8; k < K; k++) {
-                float xk = xr[k];
-                s[0] += loadw(w0, k) * xk;
-                s[1] += loadw(w1, k) * xk;
-                s[2] += loadw(w2, k) * xk;
-                s[3] += loadw(w3, k) * xk;
-            }
+            float s[4];
+            dot4_rows(w0, w1, w2, w3, xr, K, s);
             for (int j = 0; j < no; j++) {
                 logits[(size_t) r * ldy + yoff + o0 + j] = s[j];
                 if (s[j] > best) { best = s[j]; bi = yoff + o0 + j; }   // ties keep the lower index

@@ -20,25 +20,10 @@ __kernel void matmul_rows4(__global const wtype* W, __global const float* bias, 
     __global const wtype* w1 = W + (size_t) (o0 + min(1, no - 1)) * K;
     __global const wtype* w2 = W + (size_t) (o0 + min(2, no - 1)) * K;
     __global const wtype* w3 = W + (size_t) (o0 + min(3, no - 1)) * K;
-    int K8 = K / 8;
     for (int r = 0; r < rows; r++) {
         __global const float* xr = x + xoff + (size_t) r * K;
-        float8 a0 = (float8) (0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < K8; i++) {
-            float8 xv = vload8(i, xr);
-            a0 = fma(loadw8(w0, i), xv, a0);
-            a1 = fma(loadw8(w1, i), xv, a1);
-            a2 = fma(loadw8(w2, i), xv, a2);
-            a3 = fma(loadw8(w3, i), xv, a3);
-        }
-        float s[4] = {hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3)};
-        for (int k = K8 * 8; k < K; k++) {
-            float xk = xr[k];
-            s[0] += loadw(w0, k) * xk;
-            s[1] += loadw(w1, k) * xk;
-            s[2] += loadw(w2, k) * xk;
-            s[3] += loadw(w3, k) * xk;
-        }
+        float s[4];
+        dot4_rows(w0, w1, w2, w3, xr, K, s);
         for (int j = 0; j < no; j++) {
             size_t at = (size_t) r * ldy + yoff + o0 + j;
             float v = activate(s[j] + bias[yoff + o0 + j], act);

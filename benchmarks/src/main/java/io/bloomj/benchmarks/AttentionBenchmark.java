@@ -21,7 +21,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -62,18 +61,12 @@ public class AttentionBenchmark {
         Graph g = new Graph(List.of(new Op.AlibiAttention(q, k, v, HEADS, HEAD_DIM, slopes, (float) (1 / Math.sqrt(HEAD_DIM)), out)),
                 1, out, null, Set.of(k, v));
         plan = be.plan(g);
-        Random r = new Random(1);
-        plan.write(q, 1, gaussian(r, width));
-        plan.write(k, k.rows(), gaussian(r, (int) k.elements()));
-        plan.write(v, v.rows(), gaussian(r, (int) v.elements()));
+        plan.write(q, 1, RandomWeights.gaussian(width, 1));
+        plan.write(k, k.rows(), RandomWeights.gaussian((int) k.elements(), 2));
+        plan.write(v, v.rows(), RandomWeights.gaussian((int) v.elements(), 3));
         step = new Step(new int[] {0}, context - 1, 1);
     }
 
-    private static float[] gaussian(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
-        return a;
-    }
 
     @Benchmark
     public void decode(Counters c) {

@@ -24,7 +24,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -90,10 +89,7 @@ public class KernelBenchmark {
             flops = 2L * in * out;
         }
         plan = be.plan(g);
-        float[] input = new float[in];
-        Random r = new Random(1);
-        for (int i = 0; i < in; i++) input[i] = (float) r.nextGaussian();
-        plan.write(x, 1, input);
+        plan.write(x, 1, RandomWeights.gaussian(in, 1));
     }
 
     @Benchmark

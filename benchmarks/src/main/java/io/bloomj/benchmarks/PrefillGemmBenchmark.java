@@ -24,7 +24,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -65,10 +64,7 @@ public class PrefillGemmBenchmark {
         Weight bias = RandomWeights.vector(arena, "bias", out, 0f);
         Buffer x = new Buffer("x", rows, in), y = new Buffer("y", rows, out);
         plan = be.plan(new Graph(List.of(new Op.MatMul(x, w, bias, y)), rows, y, null, Set.of()));
-        float[] input = new float[rows * in];
-        Random r = new Random(1);
-        for (int i = 0; i < input.length; i++) input[i] = (float) r.nextGaussian();
-        plan.write(x, rows, input);
+        plan.write(x, rows, RandomWeights.gaussian(rows * in, 1));
         step = new Step(new int[rows], 0, 1);
         flops = 2L * rows * in * out;
         bytes = w.byteSize();

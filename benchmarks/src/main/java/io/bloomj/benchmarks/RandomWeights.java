@@ -30,6 +30,14 @@ final class RandomWeights {
         return new Weight(name, dtype, rows == 1 ? new long[] {cols} : new long[] {rows, cols}, seg);
     }
 
+    /** Standard normal activations. */
+    static float[] gaussian(int n, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
     static Weight vector(Arena arena, String name, int n, float value) {
         MemorySegment seg = arena.allocate((long) n * 4, 64);
         for (int i = 0; i < n; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
