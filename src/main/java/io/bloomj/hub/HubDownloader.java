@@ -63,6 +63,13 @@ public final class HubDownloader {
     private final HttpClient noRedirects;
     private final HttpClient redirects;
     private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    /** Free bytes where a blob is written (replaceable by tests: a full disk cannot be made on demand). */
+    FreeSpace freeSpace = dir -> Files.getFileStore(dir).getUsableSpace();
+
+    @FunctionalInterface
+    interface FreeSpace {
+        long of(Path dir) throws IOException;
+    }
 
     public HubDownloader(HubCache cache, String endpoint, String token, boolean offline, ProgressListener progress) {
         this.cache = cache;
@@ -237,10 +244,10 @@ public final class HubDownloader {
             Files.delete(partial);
             have = 0;
         }
-        long free = Files.getFileStore(blob.getParent()).getUsableSpace();
+        long free = freeSpace.of(blob.getParent());
         if (meta.size() >= 0 && meta.size() - have > free) {
-            throw new HubException(String.format(Locale.ROOT, "disk full: %s of %s needs %.2f GB more in %s, only %.2f GB free",
-                    file, id, (meta.size() - have) / 1e9, cache.root(), free / 1e9));
+            throw new HubException(String.format(Locale.ROOT, "disk full: %s of %s needs %s more in %s, only %s free",
+                    file, id, human(meta.size() - have), cache.root(), human(free)));
         }
         HttpRequest.Builder rb = request(resolveUrl(id, commit, file)).GET().header("Accept-Encoding", "identity");
         if (have > 0) rb.header("Range", "bytes=" + have + "-");
@@ -289,6 +296,11 @@ public final class HubDownloader {
             }
         }
         Files.move(partial, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String human(long bytes) {
+        if (bytes < 10_000_000) return String.format(Locale.ROOT, "%.1f kB", bytes / 1e3);
+        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
     }
 
     /** sha256 for LFS ETags (64 hex), git's blob sha1 for the others (40 hex), else nothing to check. */

@@ -150,6 +150,23 @@ class HubDownloaderTest {
     }
 
     @Test
+    void aFullDiskStopsBeforeWritingAndLeavesTheCacheClean() throws IOException {
+        HubDownloader d = downloader(null, false);
+        long weights = files.get("model.safetensors").length;
+        d.freeSpace = dir -> weights / 2;   // room for the small files, not for the weights
+        HubException e = assertThrows(HubException.class, () -> d.resolve(RepoId.parse(REPO), false));
+        assertTrue(e.getMessage().startsWith("disk full") && e.getMessage().contains("model.safetensors")
+                && e.getMessage().contains(" free"), e.getMessage());
+        Path blobs = tmp.resolve("cache/models--cmarkea--bloomz-tiny-test/blobs");
+        try (Stream<Path> s = Files.list(blobs)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(FakeHub.etag("model.safetensors", files.get("model.safetensors")))),
+                    "no partial weights");
+        }
+        assertFalse(Files.exists(tmp.resolve("cache/models--cmarkea--bloomz-tiny-test/refs/main")), "no ref to an incomplete snapshot");
+        assertTrue(Files.isDirectory(downloader(null, false).resolve(RepoId.parse(REPO), false)), "with room, the download completes");
+    }
+
+    @Test
     void noNetworkAndNothingCached() {
         HubDownloader d = new HubDownloader(new HubCache(tmp.resolve("cache")), "http://127.0.0.1:1", null, false, ProgressListener.NONE);
         HubException e = assertThrows(HubException.class, () -> d.resolve(RepoId.parse(REPO), false));
