@@ -21,6 +21,7 @@ fi
 mvn -B -q -DskipTests install
 mvn -B -q -f benchmarks/pom.xml -DskipTests package
 java="$JAVA_HOME/bin/java"
+export LD_PRELOAD="$JAVA_HOME/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"   # JVM signal chaining (OpenCL drivers with LLVM)
 flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
 bin/bloomj devices | tee "$out/devices.txt"

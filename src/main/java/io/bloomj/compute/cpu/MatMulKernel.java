@@ -69,8 +69,17 @@ final class MatMulKernel {
             case BF16 -> {
                 long rowBytes = 2L * k;
                 if (Vectors.ENABLED) {
+                    // Four rows at a time, taken from the four quarters of the range: four long sequential
+                    // streams the hardware prefetcher follows across rows (four adjacent rows would end
+                    // every 4 x 2 KiB and restart the streams cold; this measured ~24 -> ~26 GB/s).
                     packEvenOdd(x, xOff, k, scratch);
-                    for (; o + 4 <= o1; o += 4) dot4Bf16(seg, o * rowBytes, rowBytes, scratch, x, xOff, k, y, yOff + o);
+                    int q = (o1 - o0) / 4;
+                    for (int j = 0; j < q; j++) {
+                        int r0 = o0 + j, r1 = r0 + q, r2 = r1 + q, r3 = r2 + q;
+                        dot4Bf16(seg, r0 * rowBytes, r1 * rowBytes, r2 * rowBytes, r3 * rowBytes, scratch, x, xOff, k, y,
+                                yOff + r0, yOff + r1, yOff + r2, yOff + r3);
+                    }
+                    o = o0 + 4 * q;
                 }
                 for (; o < o1; o++) y[yOff + o] = dotBf16(seg, o * rowBytes, x, xOff, k);
             }
@@ -104,7 +113,7 @@ final class MatMulKernel {
     }
 
     /**
-     * Four consecutive bf16 rows against one x: four load streams, x loaded once per block.
+     * Four bf16 rows (at byte offsets off, o1, o2, o3) against one x: four load streams, x loaded once per block.
      * One int lane holds two bf16 (little-endian: element 2j in the low half, 2j+1 in the high half):
      * <pre>
      * int lane:  [ bf16(2j+1) : 16 bits ][ bf16(2j) : 16 bits ]
@@ -113,11 +122,10 @@ final class MatMulKernel {
      * </pre>
      * so a full-width load yields 2L weights with two cheap ops and no lane shuffles.
      */
-    private static void dot4Bf16(MemorySegment w, long off, long rowBytes, float[] xp, float[] x, int xOff, int k,
-                                 float[] y, int yAt) {
+    private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, float[] x, int xOff, int k,
+                                 float[] y, int y0, int y1, int y2, int y3) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int blocks = k - k % (2 * L);
-        long o1 = off + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
         for (int i = 0; i < blocks; i += 2 * L) {
             FloatVector xe = FloatVector.fromArray(F, xp, i);
             FloatVector xo = FloatVector.fromArray(F, xp, i + L);
@@ -137,10 +145,10 @@ final class MatMulKernel {
             s2 += Vectors.bf16(w.get(SHORT, o2 + b)) * xi;
             s3 += Vectors.bf16(w.get(SHORT, o3 + b)) * xi;
         }
-        y[yAt] = s0;
-        y[yAt + 1] = s1;
-        y[yAt + 2] = s2;
-        y[yAt + 3] = s3;
+        y[y0] = s0;
+        y[y1] = s1;
+        y[y2] = s2;
+        y[y3] = s3;
     }
 
     private static final IntVector HIGH_HALF = IntVector.broadcast(Vectors.I, 0xFFFF0000);

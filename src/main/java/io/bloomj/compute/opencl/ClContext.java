@@ -32,12 +32,12 @@ final class ClContext implements AutoCloseable {
         checkErr(err, "clCreateCommandQueue(" + device.name() + ")");
     }
 
-    /** A device buffer; {@code host} non-null copies from it ({@code useHost}: the device uses that memory in place). */
-    MemorySegment createBuffer(long bytes, MemorySegment host, boolean useHost, String what) {
+    /** A device buffer; {@code host} non-null: a read-only buffer initialised with a copy of it. */
+    MemorySegment createBuffer(long bytes, MemorySegment host, String what) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = a.allocate(ValueLayout.JAVA_INT);
             long flags = OpenCl.CL_MEM_READ_WRITE;
-            if (host != null) flags = OpenCl.CL_MEM_READ_ONLY | (useHost ? OpenCl.CL_MEM_USE_HOST_PTR : OpenCl.CL_MEM_COPY_HOST_PTR);
+            if (host != null) flags = OpenCl.CL_MEM_READ_ONLY | OpenCl.CL_MEM_COPY_HOST_PTR;
             MemorySegment mem = (MemorySegment) call(cl.clCreateBuffer, context, flags, Math.max(bytes, 4),
                     host == null ? MemorySegment.NULL : host, err);
             checkErr(err, "clCreateBuffer(" + what + ", " + bytes + " bytes)");

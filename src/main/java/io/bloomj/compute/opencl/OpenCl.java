@@ -41,7 +41,6 @@ final class OpenCl {
     static final long CL_QUEUE_PROFILING_ENABLE = 1 << 1;
     static final long CL_MEM_READ_WRITE = 1;
     static final long CL_MEM_READ_ONLY = 1 << 2;
-    static final long CL_MEM_USE_HOST_PTR = 1 << 3;
     static final long CL_MEM_COPY_HOST_PTR = 1 << 5;
     static final int CL_PROGRAM_BINARY_SIZES = 0x1165;
     static final int CL_PROGRAM_BINARIES = 0x1166;

@@ -22,8 +22,8 @@ import java.util.Map;
 
 /**
  * Runs graphs on an OpenCL 1.2+ device through java.lang.foreign. Weights are uploaded once, on the
- * first plan, and stay resident for every plan of the backend (on CPU devices the mapped checkpoint
- * is used in place); each plan owns its activations and KV cache on the device.
+ * first plan, and stay resident for every plan of the backend; each plan owns its activations and
+ * KV cache on the device.
  *
  * <pre>{@code
  * try (OpenClBackend cl = OpenClBackend.open(0, KernelStyle.AUTO, ProgressListener.NONE)) { ... }
@@ -70,7 +70,25 @@ public final class OpenClBackend implements Backend {
         }
         ClDevice device = devices.get(index);
         if (!device.usable()) throw new BloomjException("OpenCL device " + index + " (" + device + ") " + device.whyNotUsable());
+        warnWithoutSignalChaining();
         return new OpenClBackend(new ClContext(cl, device), style, cacheDir, progress);
+    }
+
+    private static volatile boolean warned;
+
+    /**
+     * OpenCL drivers that compile kernels in-process with LLVM (PoCL, several CPU and GPU runtimes)
+     * install SIGSEGV handlers over the JVM's, and the JVM relies on that signal for null checks and
+     * safepoints: without signal chaining it can die of signal 11 at any time. bin/bloomj, the test
+     * and benchmark builds preload libjsig; library users are told once.
+     */
+    private static void warnWithoutSignalChaining() {
+        String preload = System.getenv("LD_PRELOAD");
+        if (warned || System.getProperty("os.name", "").startsWith("Windows") || (preload != null && preload.contains("libjsig"))) return;
+        warned = true;
+        System.getLogger("io.bloomj").log(System.Logger.Level.WARNING, "the OpenCL backend should run with JVM signal chaining: "
+                + "start java with LD_PRELOAD=" + System.getProperty("java.home") + "/lib/libjsig.so (bin/bloomj does); without it, an "
+                + "OpenCL driver that compiles with LLVM in-process (PoCL) can crash the JVM");
     }
 
     /** Whether an OpenCL device exists here; the reason when not. */
@@ -131,10 +149,9 @@ public final class OpenClBackend implements Backend {
         return new OpenClPlan(this, graph, bufferBytes);
     }
 
-    /** Device memory a weight takes: matrices in their dtype (nothing extra on CPU devices), vectors as fp32. */
+    /** Device memory a weight takes: matrices in their dtype, vectors as fp32. */
     private long residentBytes(Weight w) {
-        if (w.shape().length == 1) return w.numel() * Float.BYTES;
-        return ctx.device.isCpu() ? 0 : w.byteSize();
+        return w.shape().length == 1 ? w.numel() * Float.BYTES : w.byteSize();
     }
 
     private void upload(Graph graph, long total) {
@@ -145,7 +162,7 @@ public final class OpenClBackend implements Backend {
                     try (Arena a = Arena.ofConfined()) {
                         MemorySegment host = a.allocateFrom(ValueLayout.JAVA_FLOAT, v.toFloatArray());
                         track(host.byteSize());
-                        return ctx.createBuffer(host.byteSize(), host, false, v.name());
+                        return ctx.createBuffer(host.byteSize(), host, v.name());
                     }
                 });
             } else if (!matrices.containsKey(w)) {
@@ -158,16 +175,16 @@ public final class OpenClBackend implements Backend {
         long rowBytes = (long) w.cols() * w.dtype().bytes();
         int rowsPerBlock = (int) Math.max(1, Math.min(w.rows(), ctx.device.maxAllocation() / rowBytes));
         List<DeviceWeight.Block> blocks = new ArrayList<>();
-        boolean inPlace = ctx.device.isCpu();
+        // Always a device copy, CPU devices included: with CL_MEM_USE_HOST_PTR on the read-only file
+        // mapping, PoCL was seen to crash a worker thread once in about ten test runs (a late access
+        // after release and unmap is the likely cause); a copy keeps the driver off our mapping.
         for (int row0 = 0; row0 < w.rows(); row0 += rowsPerBlock) {
             int rows = Math.min(rowsPerBlock, w.rows() - row0);
             MemorySegment slice = w.data().asSlice(row0 * rowBytes, rows * rowBytes);
-            blocks.add(new DeviceWeight.Block(ctx.createBuffer(slice.byteSize(), slice, inPlace, w.name()), row0, rows));
-            if (!inPlace) {
-                track(slice.byteSize());
-                done[0] += slice.byteSize();
-                progress.progress("uploading weights to " + ctx.device.name(), Math.min(done[0], total), total);
-            }
+            blocks.add(new DeviceWeight.Block(ctx.createBuffer(slice.byteSize(), slice, w.name()), row0, rows));
+            track(slice.byteSize());
+            done[0] += slice.byteSize();
+            progress.progress("uploading weights to " + ctx.device.name(), Math.min(done[0], total), total);
         }
         return new DeviceWeight(w, List.copyOf(blocks));
     }
@@ -175,8 +192,8 @@ public final class OpenClBackend implements Backend {
     @Override
     public MemoryProbe memoryProbe(long bytes) {
         long size = Math.max(4096, Math.min(bytes, ctx.device.maxAllocation()) & ~4095L);
-        MemorySegment a = ctx.createBuffer(size, null, false, "bandwidth probe");
-        MemorySegment b = ctx.createBuffer(size, null, false, "bandwidth probe");
+        MemorySegment a = ctx.createBuffer(size, null, "bandwidth probe");
+        MemorySegment b = ctx.createBuffer(size, null, "bandwidth probe");
         ctx.zero(a, size);
         ctx.zero(b, size);
         ctx.finish();
@@ -230,7 +247,7 @@ public final class OpenClBackend implements Backend {
     /** A device buffer of at least {@code floats} zeros (bias of a matmul without one). */
     synchronized MemorySegment zeros(int floats) {
         return zeros.computeIfAbsent(floats, n -> {
-            MemorySegment m = ctx.createBuffer((long) n * Float.BYTES, null, false, "zeros");
+            MemorySegment m = ctx.createBuffer((long) n * Float.BYTES, null, "zeros");
             ctx.zero(m, (long) n * Float.BYTES);
             track((long) n * Float.BYTES);
             return m;

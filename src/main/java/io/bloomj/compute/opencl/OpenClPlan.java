@@ -72,11 +72,11 @@ final class OpenClPlan implements ExecutionPlan {
         this.graph = graph;
         this.bufferBytes = bufferBytes;
         for (Buffer b : graph.buffers()) {
-            MemorySegment m = ctx.createBuffer(b.elements() * Float.BYTES, null, false, b.name());
+            MemorySegment m = ctx.createBuffer(b.elements() * Float.BYTES, null, b.name());
             ctx.zero(m, b.elements() * Float.BYTES);
             mems.put(b, m);
         }
-        tokens = ctx.createBuffer((long) graph.maxRows() * Integer.BYTES, null, false, "tokens");
+        tokens = ctx.createBuffer((long) graph.maxRows() * Integer.BYTES, null, "tokens");
         extra.add(tokens);
         hostTokens = arena.allocate((long) graph.maxRows() * Integer.BYTES, 8);
         List<Op> ops = graph.ops();
@@ -264,7 +264,7 @@ final class OpenClPlan implements ExecutionPlan {
     }
 
     private MemorySegment partials(long count) {
-        MemorySegment m = ctx.createBuffer(count * 4, null, false, "argmax partials");
+        MemorySegment m = ctx.createBuffer(count * 4, null, "argmax partials");
         extra.add(m);
         return m;
     }
@@ -290,7 +290,7 @@ final class OpenClPlan implements ExecutionPlan {
         MemorySegment slopes;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment host = tmp.allocateFrom(ValueLayout.JAVA_FLOAT, a.slopes());
-            slopes = ctx.createBuffer(host.byteSize(), host, false, "alibi slopes");
+            slopes = ctx.createBuffer(host.byteSize(), host, "alibi slopes");
         }
         extra.add(slopes);
         int wg = 64;
