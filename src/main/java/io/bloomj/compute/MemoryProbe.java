@@ -17,6 +17,35 @@ public interface MemoryProbe extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * A device-to-device copy probe over two buffers of {@code size} bytes: {@code copy} copies one
+     * into the other and waits; {@code release} frees both. Each run reads and writes {@code size}.
+     */
+    static MemoryProbe deviceCopy(long size, Runnable copy, Runnable release) {
+        return new MemoryProbe() {
+            @Override
+            public String kind() {
+                return "device copy (read + write)";
+            }
+
+            @Override
+            public long bytes() {
+                return size;
+            }
+
+            @Override
+            public long run() {
+                copy.run();
+                return 2 * size;
+            }
+
+            @Override
+            public void close() {
+                release.run();
+            }
+        };
+    }
+
     /** Times {@code repetitions} runs after two warm-up runs. */
     static Bandwidth measure(MemoryProbe probe, int repetitions) {
         probe.run();

@@ -221,31 +221,14 @@ public final class CudaBackend implements Backend {
         makeCurrent();
         long size = Math.max(1 << 20, bytes) & ~4095L;
         long a = alloc(size, "bandwidth probe"), b = alloc(size, "bandwidth probe");
-        return new MemoryProbe() {
-            @Override
-            public String kind() {
-                return "device copy (read + write)";
-            }
-
-            @Override
-            public long bytes() {
-                return size;
-            }
-
-            @Override
-            public long run() {
-                makeCurrent();
-                cu.check((int) call(cu.cuMemcpyDtoD, b, a, size), "cuMemcpyDtoD");
-                cu.check((int) call(cu.cuCtxSynchronize), "cuCtxSynchronize");
-                return 2 * size;
-            }
-
-            @Override
-            public void close() {
-                free(a, size);
-                free(b, size);
-            }
-        };
+        return MemoryProbe.deviceCopy(size, () -> {
+            makeCurrent();
+            cu.check((int) call(cu.cuMemcpyDtoD, b, a, size), "cuMemcpyDtoD");
+            cu.check((int) call(cu.cuCtxSynchronize), "cuCtxSynchronize");
+        }, () -> {
+            free(a, size);
+            free(b, size);
+        });
     }
 
     @Override

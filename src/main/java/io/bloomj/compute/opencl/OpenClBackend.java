@@ -197,33 +197,16 @@ public final class OpenClBackend implements Backend {
         ctx.zero(a, size);
         ctx.zero(b, size);
         ctx.finish();
-        return new MemoryProbe() {
-            @Override
-            public String kind() {
-                return "device copy (read + write)";
+        return MemoryProbe.deviceCopy(size, () -> {
+            synchronized (OpenClBackend.this) {
+                OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, a, b, 0L, 0L, size, 0, MemorySegment.NULL,
+                        MemorySegment.NULL), "clEnqueueCopyBuffer");
+                ctx.finish();
             }
-
-            @Override
-            public long bytes() {
-                return size;
-            }
-
-            @Override
-            public long run() {
-                synchronized (OpenClBackend.this) {
-                    OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, a, b, 0L, 0L, size, 0, MemorySegment.NULL,
-                            MemorySegment.NULL), "clEnqueueCopyBuffer");
-                    ctx.finish();
-                }
-                return 2 * size;
-            }
-
-            @Override
-            public void close() {
-                ctx.release(a);
-                ctx.release(b);
-            }
-        };
+        }, () -> {
+            ctx.release(a);
+            ctx.release(b);
+        });
     }
 
     @Override
