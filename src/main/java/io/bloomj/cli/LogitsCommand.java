@@ -1,7 +1,6 @@
 package io.bloomj.cli;
 
 import io.bloomj.api.BloomModel;
-import io.bloomj.engine.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,11 +29,18 @@ final class LogitsCommand implements Callable<Integer> {
         try (BloomModel m = model.load(spec.commandLine().getErr())) {
             float[][] perPosition = m.logitsPerPosition(TokenList.parse(tokens));
             int[] argmax = new int[perPosition.length];
-            for (int i = 0; i < argmax.length; i++) argmax[i] = Sampler.argmax(perPosition[i]);
+            for (int i = 0; i < argmax.length; i++) argmax[i] = argmax(perPosition[i]);
             try (Json json = new Json(spec.commandLine().getOut())) {
                 json.field("logits", perPosition[perPosition.length - 1]).field("argmax", argmax);
             }
         }
         return 0;
+    }
+
+    /** Index of the largest logit, ties to the lowest id (as torch.argmax). */
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
     }
 }

@@ -323,7 +323,10 @@ final class OpenClPlan implements ExecutionPlan {
         }
     }
 
-    private final List<Object[]> pendingEvents = new ArrayList<>();
+    /** A profiled launch waiting for its event's timestamps. */
+    private record Pending(Launch launch, MemorySegment event) {}
+
+    private final List<Pending> pendingEvents = new ArrayList<>();
 
     private void enqueue(Launch l, Step step) {
         long[] g = l.global().of(step);
@@ -336,16 +339,16 @@ final class OpenClPlan implements ExecutionPlan {
         int status = ctx.cl.enqueueNDRangeKernel(ctx.queue, l.kernel().handle, g.length, sizes,
                 local == null ? MemorySegment.NULL : sizes.asSlice(24), profiling ? event : MemorySegment.NULL);
         if (status != OpenCl.CL_SUCCESS) check(status, "clEnqueueNDRangeKernel(" + l.kernel().name + ")");
-        if (profiling) pendingEvents.add(new Object[] {l, event.get(ValueLayout.ADDRESS, 0)});
+        if (profiling) pendingEvents.add(new Pending(l, event.get(ValueLayout.ADDRESS, 0)));
     }
 
     private void collect(Step step) {
         ctx.finish();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment t = a.allocate(ValueLayout.JAVA_LONG);
-            for (Object[] pe : pendingEvents) {
-                Launch l = (Launch) pe[0];
-                MemorySegment ev = (MemorySegment) pe[1];
+            for (Pending pe : pendingEvents) {
+                Launch l = pe.launch();
+                MemorySegment ev = pe.event();
                 check((int) OpenCl.call(ctx.cl.clGetEventProfilingInfo, ev, OpenCl.CL_PROFILING_COMMAND_START, 8L, t,
                         MemorySegment.NULL), "clGetEventProfilingInfo");
                 long start = t.get(ValueLayout.JAVA_LONG, 0);
@@ -398,13 +401,6 @@ final class OpenClPlan implements ExecutionPlan {
     @Override
     public Profile profile() {
         return profile;
-    }
-
-    /** The kernel launches of one step, for tests and `--profile` headers. */
-    List<String> launchKinds() {
-        List<String> kinds = new ArrayList<>();
-        for (Launch l : launches) kinds.add(l.kind() + ":" + l.kernel().name);
-        return kinds;
     }
 
     @Override

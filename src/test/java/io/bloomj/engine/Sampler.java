@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The readable reference of token choice (backends choose on the device with
- * {@link io.bloomj.compute.Op.Sample}; tests hold them to this): picks the next token from logits
+ * The readable reference of token choice, kept in the test tree: backends choose on the device
+ * with {@link io.bloomj.compute.Op.Sample}, and tests hold every backend to this: picks the next token from logits
  * the way transformers' {@code generate} does: repetition
  * penalty on the raw logits, then (sampling) temperature, top-k, top-p and min-p, then a draw from
  * what is left; at temperature 0, the argmax (ties to the lowest id, as {@code torch.argmax}).
@@ -50,16 +50,6 @@ public final class Sampler {
         return new Sampler(0f, 0, 1f, 0f, 1f, 0L);
     }
 
-    /** Whether the choice is the argmax (then the backend's device-side argmax can be used, given no penalty). */
-    public boolean isGreedy() {
-        return temperature == 0f;
-    }
-
-    /** Whether the raw logits are needed on the host (anything but plain greedy). */
-    public boolean needsLogits() {
-        return !isGreedy() || repetitionPenalty != 1f;
-    }
-
     /**
      * Chooses the next token. {@code logits} is modified (penalty, temperature, filtering).
      *
@@ -67,7 +57,7 @@ public final class Sampler {
      */
     public int sample(float[] logits, int[] history, int historyLength) {
         if (repetitionPenalty != 1f) applyRepetitionPenalty(logits, history, historyLength, repetitionPenalty);
-        if (isGreedy()) return argmax(logits);
+        if (temperature == 0f) return argmax(logits);
         int[] candidates = candidates(logits);
         double[] probs = softmax(logits, candidates, candidates.length, temperature);
         double u = random.nextDouble();
