@@ -123,12 +123,21 @@ class SampleOpTest {
 
     @Test
     void aSeedAndCounterGiveTheSameTokenOnEveryBackend() {
+        sameTokensOnEveryBackend(0, 0.95f);
+    }
+
+    @Test
+    void aSeedAndCounterGiveTheSameTokenOnEveryBackendWithTopK() {
+        sameTokensOnEveryBackend(60, 1f);
+    }
+
+    private static void sameTokensOnEveryBackend(int topK, float topP) {
         float[] logits = randomLogits(new Random(3), 5000, 1.5);
         int[][] tokens = new int[BACKENDS.size()][50];
         for (int b = 0; b < BACKENDS.size(); b++) {
             try (Harness h = new Harness(BACKENDS.get(b).open().get(), logits.length)) {
                 for (int counter = 0; counter < 50; counter++) {
-                    tokens[b][counter] = h.draw(logits, new SamplingParams(1f, 0, 0.95f, 0f, 1f, 99, counter));
+                    tokens[b][counter] = h.draw(logits, new SamplingParams(1f, topK, topP, 0f, 1f, 99, counter));
                 }
             }
         }

@@ -180,10 +180,11 @@ final class CpuPlan implements ExecutionPlan {
     private Task sample(Op.Sample sm) {
         float[] logits = array(sm.logits()), token = array(sm.token()), seen = array(sm.seen());
         int vocab = sm.logits().cols();
+        SampleKernel.Scratch work = new SampleKernel.Scratch(vocab);
         return step -> {
             for (int t : step.tokens()) seen[t] = 1f;
             if (step.sampling() != null) {
-                token[0] = SampleKernel.sample(logits, (step.logitRows() - 1) * vocab, vocab, seen, step.sampling());
+                token[0] = SampleKernel.sample(logits, (step.logitRows() - 1) * vocab, vocab, seen, step.sampling(), work);
             }
         };
     }
