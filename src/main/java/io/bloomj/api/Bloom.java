@@ -48,7 +48,7 @@ public final class Bloom {
      * happens when the first session is created) to {@code progress}.
      */
     public static BloomModel load(Path dir, LoadOptions options, ProgressListener progress) {
-        return load(dir, options, backend(options, progress));
+        return load(dir, options, openBackend(options, progress));
     }
 
     /**
@@ -91,7 +91,12 @@ public final class Bloom {
         return load(ModelLocator.locate(model, progress), options, progress);
     }
 
-    private static Backend backend(LoadOptions options, ProgressListener progress) {
+    /**
+     * Opens the backend {@code options} names ({@link LoadOptions#backend()}, device, threads), for
+     * callers that run graphs of their own (benchmarks) or share one backend between models. A
+     * device backend that cannot run here throws with the reason.
+     */
+    public static Backend openBackend(LoadOptions options, ProgressListener progress) {
         return switch (options.backend()) {
             case "cpu" -> new CpuBackend(options.threads());
             case "opencl" -> OpenClBackend.open(options.device(), KernelStyle.AUTO, progress);

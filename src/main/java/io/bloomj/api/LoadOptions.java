@@ -7,7 +7,7 @@ import io.bloomj.compute.cpu.CpuBackend;
  * How to load and run a model. Start from {@link #defaults()} and change what you need:
  * {@code LoadOptions.defaults().withThreads(2).withContextLength(4096)}.
  *
- * @param backend       {@code cpu} or {@code opencl}
+ * @param backend       {@code cpu}, {@code opencl} or {@code cuda} (see {@link Bloom#BACKENDS})
  * @param device        device number for device backends (see {@code bloomj devices})
  * @param threads       CPU threads for the CPU backend
  * @param contextLength KV cache length of a {@link Session}, in tokens (BLOOM itself has no limit)

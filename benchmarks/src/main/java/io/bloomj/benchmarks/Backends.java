@@ -1,24 +1,24 @@
 package io.bloomj.benchmarks;
 
+import io.bloomj.api.Bloom;
+import io.bloomj.api.LoadOptions;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
-import io.bloomj.compute.opencl.KernelStyle;
-import io.bloomj.compute.opencl.OpenClBackend;
 
-/** Opens the backend a benchmark's {@code backend} parameter names; a missing one fails that run with the reason. */
+/**
+ * Opens the backend a benchmark's {@code backend} parameter names ({@link Bloom#BACKENDS}: cpu,
+ * opencl, cuda), on device {@code -Dbloomj.device=N}; one that cannot run here fails that run with
+ * the reason.
+ */
 final class Backends {
     private Backends() {}
 
     static Backend open(String name, int threads) {
-        return switch (name) {
-            case "cpu" -> new CpuBackend(threads > 0 ? threads : CpuBackend.defaultThreads());
-            case "opencl" -> {
-                String why = OpenClBackend.unavailableReason();
-                if (why != null) throw new IllegalStateException("backend opencl unavailable here: " + why);
-                yield OpenClBackend.open(Integer.getInteger("bloomj.device", 0), KernelStyle.AUTO, ProgressListener.NONE);
-            }
-            default -> throw new IllegalArgumentException("unknown backend " + name + " (cpu, opencl)");
-        };
+        LoadOptions options = LoadOptions.defaults()
+                .withBackend(name)
+                .withThreads(threads > 0 ? threads : CpuBackend.defaultThreads())
+                .withDevice(Integer.getInteger("bloomj.device", 0));
+        return Bloom.openBackend(options, ProgressListener.NONE);
     }
 }

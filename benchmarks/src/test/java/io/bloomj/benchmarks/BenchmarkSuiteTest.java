@@ -2,6 +2,8 @@ package io.bloomj.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bloomj.api.Bloom;
+import io.bloomj.compute.Backend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -36,6 +38,18 @@ class BenchmarkSuiteTest {
             for (String b : List.of("KernelBenchmark_step", "AttentionBenchmark_decode", "PrefillGemmBenchmark_gemm",
                     "BandwidthBenchmark_stream", "ModelBenchmark_decodeStep", "ModelBenchmark_prefill128")) {
                 assertTrue(list.contains(b), b + " missing from the benchmark list");
+            }
+        }
+    }
+
+    @Test
+    void everyBackendNameIsKnown() {
+        // cpu opens; a device backend either opens or says why it cannot run here, never "unknown backend"
+        for (String name : Bloom.BACKENDS) {
+            try (Backend be = Backends.open(name, 1)) {
+                assertNotNull(be.description());
+            } catch (RuntimeException e) {
+                assertTrue(!name.equals("cpu") && !e.getMessage().contains("unknown backend"), name + ": " + e.getMessage());
             }
         }
     }
