@@ -16,7 +16,7 @@ out="benchmarks/results/cuda-$card"
 mkdir -p "$out"
 
 if [[ -z "${SKIP_TESTS:-}" ]]; then
-  BLOOMJ_REQUIRE_CUDA=1 mvn -B test -Dtest='CudaKernelsTest,CudaModelParityTest,OpParityTest,KernelFilesTest' 2>&1 | tee "$out/tests.log"
+  BLOOMJ_REQUIRE_CUDA=1 mvn -B test -Dtest='CudaKernelsTest,CudaModelParityTest,OpParityTest,SampleOpTest,MemoryProbeTest,KernelFilesTest' 2>&1 | tee "$out/tests.log"
 fi
 mvn -B -q -DskipTests install
 mvn -B -q -f benchmarks/pom.xml -DskipTests package
