@@ -6,6 +6,7 @@ import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
 import io.bloomj.compute.Profile;
 import io.bloomj.compute.Step;
+import io.bloomj.compute.StepBounds;
 import io.bloomj.compute.Weight;
 
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ final class CpuPlan implements ExecutionPlan {
     private final Profile profile = new Profile();
     private boolean profiling;
     private final float[][] scratch;
+    private final StepBounds bounds;
 
     CpuPlan(CpuBackend backend, Graph graph) {
         this.backend = backend;
@@ -53,6 +55,7 @@ final class CpuPlan implements ExecutionPlan {
             tasks.add(compile(op));
         }
         scratch = new float[team.size()][scratchFloats];
+        bounds = StepBounds.of(graph);
     }
 
     /** Weight bytes an op reads per step (matrices once per step whatever the row count). */
@@ -145,10 +148,6 @@ final class CpuPlan implements ExecutionPlan {
         int capacity = k.capacity();
         int width = heads * hd;
         return step -> {
-            if (step.position() + step.rows() > capacity) {
-                throw new IllegalArgumentException("positions up to " + (step.position() + step.rows())
-                        + " exceed the KV cache of " + capacity);
-            }
             // Split by head: the transposed key writes touch headDim cache lines per head and
             // position, mostly misses after a token's weight stream; the threads wait on them in parallel.
             team.parallelFor(heads, 1, (h0, h1, t) -> {
@@ -218,6 +217,7 @@ final class CpuPlan implements ExecutionPlan {
 
     @Override
     public void execute(Step step) {
+        bounds.check(step);
         // One step at a time per backend: plans of the same backend share its thread team.
         synchronized (team) {
             if (!profiling) {

@@ -7,6 +7,7 @@ import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
 import io.bloomj.compute.Profile;
 import io.bloomj.compute.Step;
+import io.bloomj.compute.StepBounds;
 import io.bloomj.compute.Weight;
 
 import java.lang.foreign.Arena;
@@ -92,6 +93,7 @@ final class CudaPlan implements ExecutionPlan {
     private final CudaBackend backend;
     private final Cuda cu;
     private final Graph graph;
+    private final StepBounds bounds;
     private final Arena arena = Arena.ofShared();
     private final Map<Buffer, Long> mems = new HashMap<>();
     private final Map<Long, Long> owned = new HashMap<>();
@@ -109,6 +111,7 @@ final class CudaPlan implements ExecutionPlan {
         this.backend = backend;
         this.cu = backend.cu;
         this.graph = graph;
+        this.bounds = StepBounds.of(graph);
         for (Buffer b : graph.buffers()) mems.put(b, own(b.elements() * Float.BYTES, b.name()));
         tokens = own((long) graph.maxRows() * 4, "tokens");
         stepBuffer = own(16, "step");
@@ -205,12 +208,8 @@ final class CudaPlan implements ExecutionPlan {
             case Op.KvStore k -> {
                 Args a = args(8).ptr(mem(k.qkv())).ptr(mem(k.q())).ptr(mem(k.kCache())).ptr(mem(k.vCache())).i32(k.heads())
                         .i32(k.headDim()).i32(k.capacity()).ptr(stepBuffer);
-                add("kv_store", backend.function("kv_store", null, "kv_store"), s -> {
-                    if (s.position() + s.rows() > k.capacity()) {
-                        throw new IllegalArgumentException("positions up to " + (s.position() + s.rows()) + " exceed the KV cache of " + k.capacity());
-                    }
-                    return new int[] {k.heads(), s.rows(), 1};
-                }, new int[] {128, 1, 1}, 0, a, NONE, always(), 0);
+                add("kv_store", backend.function("kv_store", null, "kv_store"), s -> new int[] {k.heads(), s.rows(), 1},
+                        new int[] {128, 1, 1}, 0, a, NONE, always(), 0);
             }
             case Op.AlibiAttention at -> attention(at);
         }
@@ -327,6 +326,7 @@ final class CudaPlan implements ExecutionPlan {
 
     @Override
     public void execute(Step step) {
+        bounds.check(step);
         synchronized (backend) {
             backend.makeCurrent();
             cu.check((int) call(cu.cuStreamSynchronize, backend.stream), "cuStreamSynchronize");
@@ -359,9 +359,6 @@ final class CudaPlan implements ExecutionPlan {
             cu.check((int) call(cu.cuGraphInstantiateWithFlags, exec, g.get(ValueLayout.ADDRESS, 0), 0L), "cuGraphInstantiateWithFlags");
             call(cu.cuGraphDestroy, g.get(ValueLayout.ADDRESS, 0));
             decodeGraph = exec.get(ValueLayout.ADDRESS, 0);
-        } else {
-            // the step buffer already holds the position; only bounds need checking on the host
-            for (Launch l : launches) if (l.kind().equals("kv_store")) l.grid().of(step);
         }
         cu.check((int) call(cu.cuGraphLaunch, decodeGraph, backend.stream), "cuGraphLaunch");
     }

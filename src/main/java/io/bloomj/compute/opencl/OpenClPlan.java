@@ -7,6 +7,7 @@ import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
 import io.bloomj.compute.Profile;
 import io.bloomj.compute.Step;
+import io.bloomj.compute.StepBounds;
 import io.bloomj.compute.Weight;
 
 import java.lang.foreign.Arena;
@@ -53,6 +54,7 @@ final class OpenClPlan implements ExecutionPlan {
     private final OpenClBackend backend;
     private final ClContext ctx;
     private final Graph graph;
+    private final StepBounds bounds;
     private final long bufferBytes;
     private final Map<Buffer, MemorySegment> mems = new HashMap<>();
     private final List<Launch> launches = new ArrayList<>();
@@ -70,6 +72,7 @@ final class OpenClPlan implements ExecutionPlan {
         this.backend = backend;
         this.ctx = backend.ctx;
         this.graph = graph;
+        this.bounds = StepBounds.of(graph);
         this.bufferBytes = bufferBytes;
         for (Buffer b : graph.buffers()) {
             MemorySegment m = ctx.createBuffer(b.elements() * Float.BYTES, null, b.name());
@@ -277,12 +280,8 @@ final class OpenClPlan implements ExecutionPlan {
         int capacity = op.capacity();
         ClKernel k = kernel("kv_store.cl", "kv_store", null, op.headDim()).mem(0, mem(op.qkv())).mem(1, mem(op.q()))
                 .mem(2, mem(op.kCache())).mem(3, mem(op.vCache())).i32(4, op.heads()).i32(5, capacity);
-        add("kv_store", k, s -> new long[] {op.headDim(), op.heads(), s.rows()}, null, (kk, s) -> {
-            if (s.position() + s.rows() > capacity) {
-                throw new IllegalArgumentException("positions up to " + (s.position() + s.rows()) + " exceed the KV cache of " + capacity);
-            }
-            kk.i32(6, s.position());
-        }, always(), 0);
+        add("kv_store", k, s -> new long[] {op.headDim(), op.heads(), s.rows()}, null, (kk, s) -> kk.i32(6, s.position()),
+                always(), 0);
     }
 
     private void attention(Op.AlibiAttention a) {
@@ -309,6 +308,7 @@ final class OpenClPlan implements ExecutionPlan {
 
     @Override
     public void execute(Step step) {
+        bounds.check(step);
         synchronized (backend) {
             int[] t = step.tokens();
             MemorySegment.copy(t, 0, hostTokens, ValueLayout.JAVA_INT, 0, t.length);
