@@ -3,6 +3,22 @@
 // Both kernels use the online softmax (running max m, running sum l, rescaled accumulator), so no
 // score array is kept. HD (head dim) is a build-time constant.
 
+// One online-softmax pass over the keys j = first, first + stride, ... <= p of one head: updates
+// the running max m, running sum l and the accumulator acc (rescaled whenever the max rises).
+void attend_keys(const float* qv, __global const float* kt, __global const float* vh, int capacity, int first,
+                 int stride, int p, float scale, float slope, float* m, float* l, float* acc) {
+    for (int j = first; j <= p; j += stride) {
+        float dot = 0.0f;
+        for (int d = 0; d < HD; d++) dot += qv[d] * kt[(size_t) d * capacity + j];
+        float s = scale * dot + slope * j;
+        float mn = fmax(*m, s), corr = exp(*m - mn), e = exp(s - mn);
+        *l = *l * corr + e;
+        __global const float* vj = vh + (size_t) j * HD;
+        for (int d = 0; d < HD; d++) acc[d] = acc[d] * corr + e * vj[d];
+        *m = mn;
+    }
+}
+
 // CPU devices: one work-item per (head, row) walks all keys.
 __kernel void alibi_attention(__global const float* q, __global const float* kc, __global const float* vc,
                               __global float* out, __global const float* slopes, int heads, int capacity,
@@ -19,16 +35,7 @@ __kernel void alibi_attention(__global const float* q, __global const float* kc,
         acc[d] = 0.0f;
     }
     float m = -INFINITY, l = 0.0f;
-    for (int j = 0; j <= p; j++) {
-        float dot = 0.0f;
-        for (int d = 0; d < HD; d++) dot += qv[d] * kt[(size_t) d * capacity + j];
-        float s = scale * dot + slope * j;
-        float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);
-        l = l * corr + e;
-        __global const float* vj = vh + (size_t) j * HD;
-        for (int d = 0; d < HD; d++) acc[d] = acc[d] * corr + e * vj[d];
-        m = mn;
-    }
+    attend_keys(qv, kt, vh, capacity, 0, 1, p, scale, slope, &m, &l, acc);
     __global float* o = out + r * width + h * HD;
     for (int d = 0; d < HD; d++) o[d] = acc[d] / l;
 }
@@ -45,19 +52,13 @@ __kernel void alibi_attention_split(__global const float* q, __global const floa
     __global const float* kt = kc + (size_t) h * HD * capacity;
     __global const float* vh = vc + (size_t) h * capacity * HD;
     float slope = slopes[h];
-    float acc[HD];
-    for (int d = 0; d < HD; d++) acc[d] = 0.0f;
-    float m = -INFINITY, l = 0.0f;
-    for (int j = lid; j <= p; j += n) {
-        float dot = 0.0f;
-        for (int d = 0; d < HD; d++) dot += qr[d] * kt[(size_t) d * capacity + j];
-        float s = scale * dot + slope * j;
-        float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);
-        l = l * corr + e;
-        __global const float* vj = vh + (size_t) j * HD;
-        for (int d = 0; d < HD; d++) acc[d] = acc[d] * corr + e * vj[d];
-        m = mn;
+    float qv[HD], acc[HD];
+    for (int d = 0; d < HD; d++) {
+        qv[d] = qr[d];
+        acc[d] = 0.0f;
     }
+    float m = -INFINITY, l = 0.0f;
+    attend_keys(qv, kt, vh, capacity, lid, n, p, scale, slope, &m, &l, acc);
     lm[lid] = m;
     barrier(CLK_LOCAL_MEM_FENCE);
     float gm = -INFINITY;
