@@ -3,20 +3,35 @@
 // Both kernels use the online softmax (running max m, running sum l, rescaled accumulator), so no
 // score array is kept. HD (head dim) is a build-time constant.
 
-// One online-softmax pass over the keys j = first, first + stride, ... <= p of one head: updates
-// the running max m, running sum l and the accumulator acc (rescaled whenever the max rises).
-void attend_keys(const float* qv, __global const float* kt, __global const float* vh, int capacity, int first,
-                 int stride, int p, float scale, float slope, float* m, float* l, float* acc) {
+// One online-softmax pass of head h, query row r (position p = position + r) over the keys
+// j = first, first + stride, ... <= p: returns the running max m, the sum l of exp(score - m) and
+// acc = sum exp(score - m) v[j] (rescaled whenever the max rises).
+void attend_keys(__global const float* q, __global const float* kc, __global const float* vc, __global const float* slopes,
+                 int heads, int capacity, int position, float scale, int h, int r, int first, int stride,
+                 float* m_out, float* l_out, float* acc) {
+    int p = position + r;
+    __global const float* qr = q + r * heads * HD + h * HD;
+    __global const float* kt = kc + (size_t) h * HD * capacity;
+    __global const float* vh = vc + (size_t) h * capacity * HD;
+    float slope = slopes[h];
+    float qv[HD];
+    for (int d = 0; d < HD; d++) {
+        qv[d] = qr[d];
+        acc[d] = 0.0f;
+    }
+    float m = -INFINITY, l = 0.0f;
     for (int j = first; j <= p; j += stride) {
         float dot = 0.0f;
         for (int d = 0; d < HD; d++) dot += qv[d] * kt[(size_t) d * capacity + j];
         float s = scale * dot + slope * j;
-        float mn = fmax(*m, s), corr = exp(*m - mn), e = exp(s - mn);
-        *l = *l * corr + e;
+        float mn = fmax(m, s), corr = exp(m - mn), e = exp(s - mn);
+        l = l * corr + e;
         __global const float* vj = vh + (size_t) j * HD;
         for (int d = 0; d < HD; d++) acc[d] = acc[d] * corr + e * vj[d];
-        *m = mn;
+        m = mn;
     }
+    *m_out = m;
+    *l_out = l;
 }
 
 // CPU devices: one work-item per (head, row) walks all keys.
@@ -24,19 +39,9 @@ __kernel void alibi_attention(__global const float* q, __global const float* kc,
                               __global float* out, __global const float* slopes, int heads, int capacity,
                               int position, float scale) {
     int h = get_global_id(0), r = get_global_id(1);
-    int width = heads * HD, p = position + r;
-    __global const float* qr = q + r * width + h * HD;
-    __global const float* kt = kc + (size_t) h * HD * capacity;
-    __global const float* vh = vc + (size_t) h * capacity * HD;
-    float slope = slopes[h];
-    float qv[HD], acc[HD];
-    for (int d = 0; d < HD; d++) {
-        qv[d] = qr[d];
-        acc[d] = 0.0f;
-    }
-    float m = -INFINITY, l = 0.0f;
-    attend_keys(qv, kt, vh, capacity, 0, 1, p, scale, slope, &m, &l, acc);
-    __global float* o = out + r * width + h * HD;
+    float m, l, acc[HD];
+    attend_keys(q, kc, vc, slopes, heads, capacity, position, scale, h, r, 0, 1, &m, &l, acc);
+    __global float* o = out + r * heads * HD + h * HD;
     for (int d = 0; d < HD; d++) o[d] = acc[d] / l;
 }
 
@@ -47,18 +52,9 @@ __kernel void alibi_attention_split(__global const float* q, __global const floa
                                     int position, float scale, __local float* lm, __local float* ll,
                                     __local float* lacc) {
     int h = get_group_id(0), r = get_group_id(1), lid = get_local_id(0), n = get_local_size(0);
-    int width = heads * HD, p = position + r;
-    __global const float* qr = q + r * width + h * HD;
-    __global const float* kt = kc + (size_t) h * HD * capacity;
-    __global const float* vh = vc + (size_t) h * capacity * HD;
-    float slope = slopes[h];
-    float qv[HD], acc[HD];
-    for (int d = 0; d < HD; d++) {
-        qv[d] = qr[d];
-        acc[d] = 0.0f;
-    }
-    float m = -INFINITY, l = 0.0f;
-    attend_keys(qv, kt, vh, capacity, lid, n, p, scale, slope, &m, &l, acc);
+    int width = heads * HD;
+    float m, l, acc[HD];
+    attend_keys(q, kc, vc, slopes, heads, capacity, position, scale, h, r, lid, n, &m, &l, acc);
     lm[lid] = m;
     barrier(CLK_LOCAL_MEM_FENCE);
     float gm = -INFINITY;
