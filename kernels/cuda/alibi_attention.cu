@@ -8,12 +8,12 @@
 
 extern "C" __global__ void alibi_attention_split(const float* __restrict__ q, const float* __restrict__ kc,
                                                  const float* __restrict__ vc, const float* __restrict__ slopes,
-                                                 int heads, int hd, int capacity, const int* __restrict__ step, float scale,
+                                                 int heads, int hd, int capacity, const StepInfo* __restrict__ step, float scale,
                                                  float* __restrict__ partial /* [rows, heads, splits, 2 + hd] */) {
     extern __shared__ float smem[];   // q (hd) + probabilities (blockDim.x)
     __shared__ float red[32];
     int h = blockIdx.x, split = blockIdx.y, r = blockIdx.z, splits = gridDim.y;
-    int len = step[0] + r + 1;
+    int len = step->position + r + 1;
     float* qs = smem;
     float* ps = smem + hd;
     float* out = partial + (((size_t) r * heads + h) * splits + split) * (2 + hd);

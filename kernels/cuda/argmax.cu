@@ -29,9 +29,9 @@ extern "C" __global__ void argmax_partial(const float* __restrict__ logits, int 
 }
 
 extern "C" __global__ void argmax_final(const float* __restrict__ partial_val, const int* __restrict__ partial_idx, int groups,
-                                        const int* __restrict__ step, float* __restrict__ token) {
+                                        const StepInfo* __restrict__ step, float* __restrict__ token) {
     int r = threadIdx.x;
-    if (r >= step[2]) return;
+    if (r >= step->logit_rows) return;
     float best = -INFINITY;
     int bi = 0;
     for (int g = 0; g < groups; g++) {

@@ -3,14 +3,14 @@
 // in partial_val / partial_idx [rows, groups] from column g0; argmax_final (argmax.cu) finishes.
 #include "common.cuh"
 
-extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const float* __restrict__ x, const int* __restrict__ step,
+extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const float* __restrict__ x, const StepInfo* __restrict__ step,
                                           int K, float* __restrict__ logits, int yoff, int ldy, int N,
                                           float* __restrict__ partial_val, int* __restrict__ partial_idx, int groups, int g0) {
     __shared__ float bv[32];
     __shared__ int bi[32];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     int o = blockIdx.x * warps + warp;
-    int stepRows = step[1], logitRows = step[2];
+    int stepRows = step->rows, logitRows = step->logit_rows;
     const wtype* w = W + (size_t) min(o, N - 1) * K;
     for (int r = 0; r < logitRows; r++) {
         float acc = warp_dot(w, x + (size_t) (stepRows - logitRows + r) * K, K, lane);

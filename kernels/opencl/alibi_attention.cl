@@ -47,7 +47,7 @@ __kernel void alibi_attention(__global const float* q, __global const float* kc,
 
 // GPUs: one work-group per (head, row) splits the keys between its WG work-items (flash-decoding
 // within a group), then merges their partial (m, l, acc) in local memory.
-__kernel void alibi_attention_split(__global const float* q, __global const float* kc, __global const float* vc,
+__kernel void alibi_attention_wg(__global const float* q, __global const float* kc, __global const float* vc,
                                     __global float* out, __global const float* slopes, int heads, int capacity,
                                     int position, float scale, __local float* lm, __local float* ll,
                                     __local float* lacc) {

@@ -41,7 +41,7 @@ inline float group_sum(float v, __local float* scratch) {
 }
 
 // Four weight rows against one input row: four load streams share each 8-wide x load (the GEMV
-// pattern of matmul_rows4 and lm_head_argmax). Results in s[0..3].
+// pattern of matmul_gemv_rows4 and lm_head_argmax). Results in s[0..3].
 inline void dot4_rows(__global const wtype* w0, __global const wtype* w1, __global const wtype* w2,
                       __global const wtype* w3, __global const float* xr, int K, float* s) {
     int K8 = K / 8;

@@ -10,7 +10,7 @@ inline float activate(float v, int act) {
 
 // GEMV for CPU devices: one work-item per 4 outputs (four weight streams share each x load),
 // 8-wide loads, no barriers.
-__kernel void matmul_rows4(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+__kernel void matmul_gemv_rows4(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
                           __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
                           __global const float* res, int has_res) {
     int o0 = get_global_id(0) * 4;
@@ -33,7 +33,7 @@ __kernel void matmul_rows4(__global const wtype* W, __global const float* bias, 
 }
 
 // GEMV for GPUs: one work-group per output, its work-items stride over k, local tree reduction.
-__kernel void matmul_wg(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+__kernel void matmul_gemv(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
                         __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
                         __global const float* res, int has_res, __local float* scratch) {
     int o = get_group_id(0), lid = get_local_id(0), n = get_local_size(0);
@@ -56,7 +56,7 @@ __kernel void matmul_wg(__global const wtype* W, __global const float* bias, __g
 
 // GEMM for prefill: each work-item computes a 4 (rows) x 4 (outputs) tile, so every weight and
 // input vector it loads is used four times.
-__kernel void matmul_tiled(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
+__kernel void matmul_gemm(__global const wtype* W, __global const float* bias, __global const float* x, int xoff,
                            __global float* y, int yoff, int ldy, int K, int N, int rows, int act,
                            __global const float* res, int has_res) {
     int o0 = get_global_id(0) * 4, r0 = get_global_id(1) * 4;

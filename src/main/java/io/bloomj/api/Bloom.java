@@ -1,12 +1,9 @@
 package io.bloomj.api;
 
-import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
-import io.bloomj.compute.ProgressListener;
-import io.bloomj.compute.cpu.CpuBackend;
-import io.bloomj.compute.cuda.CudaBackend;
-import io.bloomj.compute.opencl.KernelStyle;
-import io.bloomj.compute.opencl.OpenClBackend;
+import io.bloomj.tensor.ProgressListener;
+import io.bloomj.compute.BackendOptions;
+import io.bloomj.compute.Backends;
 import io.bloomj.hub.ModelLocator;
 import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
@@ -27,8 +24,10 @@ import java.util.List;
  * }</pre>
  */
 public final class Bloom {
-    /** Backend names accepted by {@link LoadOptions#backend()}. */
-    public static final List<String> BACKENDS = List.of("cpu", "opencl", "cuda");
+    /** Backend names accepted by {@link LoadOptions#backend()}: every {@link io.bloomj.compute.BackendProvider} on the class path. */
+    public static List<String> backends() {
+        return Backends.names();
+    }
 
     private Bloom() {}
 
@@ -97,12 +96,6 @@ public final class Bloom {
      * device backend that cannot run here throws with the reason.
      */
     public static Backend openBackend(LoadOptions options, ProgressListener progress) {
-        return switch (options.backend()) {
-            case "cpu" -> new CpuBackend(options.threads());
-            case "opencl" -> OpenClBackend.open(options.device(), KernelStyle.AUTO, progress);
-            case "cuda" -> CudaBackend.open(options.device(), progress);
-            default -> throw new InvalidInputException("unknown backend '" + options.backend()
-                    + "'; available: " + String.join(", ", BACKENDS));
-        };
+        return Backends.open(options.backend(), new BackendOptions(options.device(), options.threads(), progress));
     }
 }

@@ -1,13 +1,13 @@
 package io.bloomj.api;
 
 import io.bloomj.InvalidInputException;
-import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.compute.Backends;
 
 /**
  * How to load and run a model. Start from {@link #defaults()} and change what you need:
  * {@code LoadOptions.defaults().withThreads(2).withContextLength(4096)}.
  *
- * @param backend       {@code cpu}, {@code opencl} or {@code cuda} (see {@link Bloom#BACKENDS})
+ * @param backend       {@code cpu}, {@code opencl}, {@code cuda} or another provider's name (see {@link Bloom#backends()})
  * @param device        device number for device backends (see {@code bloomj devices})
  * @param threads       CPU threads for the CPU backend
  * @param contextLength KV cache length of a {@link Session}, in tokens (BLOOM itself has no limit)
@@ -25,7 +25,7 @@ public record LoadOptions(String backend, int device, int threads, int contextLe
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions("cpu", 0, CpuBackend.defaultThreads(), DEFAULT_CONTEXT, DEFAULT_BATCH);
+        return new LoadOptions("cpu", 0, Backends.defaultThreads(), DEFAULT_CONTEXT, DEFAULT_BATCH);
     }
 
     public LoadOptions withBackend(String backend) {

@@ -9,8 +9,8 @@ import io.bloomj.bench.BuildInfo;
 import io.bloomj.bench.PeakMemory;
 import io.bloomj.bench.ThroughputBench;
 import io.bloomj.compute.Bandwidth;
-import io.bloomj.compute.DType;
-import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.tensor.DType;
+import io.bloomj.compute.Backends;
 import io.bloomj.hub.ModelLocator;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.ModelShape;
@@ -99,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
         for (List<Integer> l : List.of(nPrompt, nGen, depth)) for (int v : l) if (v < 0) throw new BloomjException("test sizes must be >= 0");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int t = threads > 0 ? threads : CpuBackend.defaultThreads();
+        int t = threads > 0 ? threads : Backends.defaultThreads();
 
         Path tmp = null;
         Path dir;

@@ -1,7 +1,7 @@
 package io.bloomj.cli;
 
 import io.bloomj.InvalidInputException;
-import io.bloomj.compute.DType;
+import io.bloomj.tensor.DType;
 
 /** Command-line spellings of enums, with errors that list the choices. */
 final class CliEnums {

@@ -3,8 +3,8 @@ package io.bloomj.cli;
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
-import io.bloomj.compute.ProgressListener;
-import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.tensor.ProgressListener;
+import io.bloomj.compute.Backends;
 import io.bloomj.hub.HubDownloader;
 import io.bloomj.hub.ModelLocator;
 import picocli.CommandLine.Mixin;
@@ -24,7 +24,7 @@ final class ModelOptions {
     String model;
 
     @Option(names = "--backend", defaultValue = "${sys:bloomj.backend:-cpu}",
-            description = "Compute backend: cpu, opencl or cuda (default: ${DEFAULT-VALUE}).")
+            description = "Compute backend: cpu, opencl, cuda or another on the class path, see bloomj devices (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--device", defaultValue = "${sys:bloomj.device:-0}",
@@ -47,7 +47,7 @@ final class ModelOptions {
     VerboseOption verbose;
 
     LoadOptions loadOptions() {
-        int t = threads > 0 ? threads : CpuBackend.defaultThreads();
+        int t = threads > 0 ? threads : Backends.defaultThreads();
         return LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t).withContextLength(context).withBatchSize(batchSize);
     }
 

@@ -1,6 +1,6 @@
 package io.bloomj.cli;
 
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 
 import java.io.PrintWriter;
 import java.util.function.LongConsumer;

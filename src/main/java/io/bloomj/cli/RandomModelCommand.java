@@ -1,6 +1,6 @@
 package io.bloomj.cli;
 
-import io.bloomj.compute.DType;
+import io.bloomj.tensor.DType;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.ModelShape;
 import io.bloomj.model.RandomCheckpointWriter;

@@ -3,7 +3,8 @@ package io.bloomj.compute;
 /**
  * A place where graphs run (the CPU, an OpenCL device, a CUDA device). A backend owns what is
  * shared by every plan on it (threads, device context, resident weights); {@link #plan} allocates
- * what belongs to one sequence (activations and KV cache).
+ * what belongs to one sequence (activations and KV cache). Backends are found through
+ * {@link BackendProvider}s ({@link Backends#open}), never named by class outside their package.
  */
 public interface Backend extends AutoCloseable {
     /** Short name used on the command line: {@code cpu}, {@code opencl}, {@code cuda}. */
@@ -12,14 +13,18 @@ public interface Backend extends AutoCloseable {
     /** Human-readable description of the device (for benchmark reports). */
     String description();
 
-    /** Whether this backend can execute the op as given (dtype, shapes). */
+    /**
+     * Whether this backend can execute the op as given (dtype, shapes). {@link #plan} asks it of
+     * every op of the graph before it allocates anything.
+     */
     boolean supports(Op op);
 
     /**
      * Prepares {@code graph} for repeated execution: checks every op is supported, allocates its
      * buffers, makes the weights available to the device.
      *
-     * @throws UnsupportedOperationException naming the first op this backend cannot run
+     * @throws UnsupportedOpException naming the first op this backend cannot run
+     * @throws io.bloomj.InsufficientMemoryException when the weights and buffers do not fit
      */
     ExecutionPlan plan(Graph graph);
 
@@ -36,6 +41,13 @@ public interface Backend extends AutoCloseable {
     /** Largest number of device bytes allocated so far (weights, caches, activations), or -1 for host memory. */
     default long peakDeviceMemory() {
         return -1;
+    }
+
+    /** Throws {@link UnsupportedOpException} for the first op of {@code graph} this backend cannot run. */
+    default void requireSupported(Graph graph) {
+        for (Op op : graph.ops()) {
+            if (!supports(op)) throw new UnsupportedOpException(name(), op);
+        }
     }
 
     @Override

@@ -5,8 +5,14 @@ package io.bloomj.compute;
  * Not thread-safe: one plan serves one sequence at a time.
  */
 public interface ExecutionPlan extends AutoCloseable {
-    /** Runs every op of the graph for this step. */
-    void execute(Step step);
+    /**
+     * Runs every op of the graph for this step.
+     *
+     * @return this step's per-kernel times when profiling is on (see {@link #setProfiling}); device
+     *         backends wait for the step to finish to read them
+     * @throws IllegalArgumentException when the step does not fit the graph ({@link StepBounds})
+     */
+    StepResult execute(Step step);
 
     /**
      * Waits until everything {@link #execute} enqueued has finished. Device backends execute
@@ -27,7 +33,7 @@ public interface ExecutionPlan extends AutoCloseable {
      */
     void setProfiling(boolean enabled);
 
-    /** Totals accumulated since profiling was turned on (empty when it never was). */
+    /** Totals accumulated over every profiled step since the plan was made (empty when profiling never was on). */
     Profile profile();
 
     @Override

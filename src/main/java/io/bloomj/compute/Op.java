@@ -1,5 +1,6 @@
 package io.bloomj.compute;
 
+import io.bloomj.tensor.Weight;
 import java.util.List;
 
 /**

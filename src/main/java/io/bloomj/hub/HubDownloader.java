@@ -3,7 +3,7 @@ package io.bloomj.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bloomj.BloomjException;
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.Checkpoint;
 

@@ -1,7 +1,7 @@
 package io.bloomj.hub;
 
 import io.bloomj.InvalidInputException;
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.bloomj.model;
 
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.Weight;
 
 import java.util.ArrayList;
 import java.util.List;

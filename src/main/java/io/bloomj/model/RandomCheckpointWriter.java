@@ -1,7 +1,7 @@
 package io.bloomj.model;
 
 import io.bloomj.BloomjException;
-import io.bloomj.compute.DType;
+import io.bloomj.tensor.DType;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

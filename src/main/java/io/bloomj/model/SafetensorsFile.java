@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bloomj.CheckpointException;
-import io.bloomj.compute.DType;
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Weight;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

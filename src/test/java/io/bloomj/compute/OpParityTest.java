@@ -1,5 +1,7 @@
 package io.bloomj.compute;
 
+import io.bloomj.tensor.Weight;
+import io.bloomj.tensor.DType;
 import io.bloomj.testing.TestBackends;
 import io.bloomj.testing.SafetensorsWriter;
 import org.junit.jupiter.api.AfterAll;

@@ -6,7 +6,7 @@ import io.bloomj.api.GenerationConfig;
 import io.bloomj.api.GenerationListener;
 import io.bloomj.api.GenerationResult;
 import io.bloomj.api.LoadOptions;
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 import io.bloomj.testing.TestTokenizer;
 import io.bloomj.testing.TinyBloom;
 import org.junit.jupiter.api.AfterEach;

@@ -1,8 +1,8 @@
 package io.bloomj.model;
 
 import io.bloomj.CheckpointException;
-import io.bloomj.compute.DType;
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Weight;
 import io.bloomj.testing.SafetensorsWriter;
 import io.bloomj.testing.TestTensor;
 import org.junit.jupiter.api.Test;

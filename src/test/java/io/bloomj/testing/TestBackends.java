@@ -1,7 +1,7 @@
 package io.bloomj.testing;
 
 import io.bloomj.compute.Backend;
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.compute.cuda.CudaBackend;
 import io.bloomj.compute.opencl.KernelStyle;

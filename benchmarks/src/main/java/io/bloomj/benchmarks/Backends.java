@@ -3,11 +3,11 @@ package io.bloomj.benchmarks;
 import io.bloomj.api.Bloom;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.compute.Backend;
-import io.bloomj.compute.ProgressListener;
-import io.bloomj.compute.cpu.CpuBackend;
+import io.bloomj.tensor.ProgressListener;
+import io.bloomj.compute.Backends;
 
 /**
- * Opens the backend a benchmark's {@code backend} parameter names ({@link Bloom#BACKENDS}: cpu,
+ * Opens the backend a benchmark's {@code backend} parameter names ({@link Bloom#backends()}: cpu,
  * opencl, cuda), on device {@code -Dbloomj.device=N}; one that cannot run here fails that run with
  * the reason.
  */
@@ -17,7 +17,7 @@ final class Backends {
     static Backend open(String name, int threads) {
         LoadOptions options = LoadOptions.defaults()
                 .withBackend(name)
-                .withThreads(threads > 0 ? threads : CpuBackend.defaultThreads())
+                .withThreads(threads > 0 ? threads : Backends.defaultThreads())
                 .withDevice(Integer.getInteger("bloomj.device", 0));
         return Bloom.openBackend(options, ProgressListener.NONE);
     }

@@ -4,7 +4,7 @@ import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.api.Session;
-import io.bloomj.compute.DType;
+import io.bloomj.tensor.DType;
 import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.model.ModelShape;
 import io.bloomj.model.RandomCheckpointWriter;

@@ -2,12 +2,12 @@ package io.bloomj.benchmarks;
 
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.Buffer;
-import io.bloomj.compute.DType;
+import io.bloomj.tensor.DType;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
 import io.bloomj.compute.Step;
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.Weight;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

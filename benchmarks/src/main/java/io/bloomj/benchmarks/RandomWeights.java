@@ -1,7 +1,7 @@
 package io.bloomj.benchmarks;
 
-import io.bloomj.compute.DType;
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Weight;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -45,7 +45,7 @@ class BenchmarkSuiteTest {
     @Test
     void everyBackendNameIsKnown() {
         // cpu opens; a device backend either opens or says why it cannot run here, never "unknown backend"
-        for (String name : Bloom.BACKENDS) {
+        for (String name : Bloom.backends()) {
             try (Backend be = Backends.open(name, 1)) {
                 assertNotNull(be.description());
             } catch (RuntimeException e) {

@@ -5,7 +5,7 @@ import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.Weight;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,11 +22,6 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(int threads) {
         this.team = new ThreadTeam(threads);
-    }
-
-    /** Threads used when none is configured: every core this JVM may use. */
-    public static int defaultThreads() {
-        return Runtime.getRuntime().availableProcessors();
     }
 
     public int threads() {
@@ -65,6 +60,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public ExecutionPlan plan(Graph graph) {
+        requireSupported(graph);
         return new CpuPlan(this, graph);
     }
 

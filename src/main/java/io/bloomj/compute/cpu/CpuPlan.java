@@ -7,7 +7,8 @@ import io.bloomj.compute.Op;
 import io.bloomj.compute.Profile;
 import io.bloomj.compute.Step;
 import io.bloomj.compute.StepBounds;
-import io.bloomj.compute.Weight;
+import io.bloomj.compute.StepResult;
+import io.bloomj.tensor.Weight;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -216,19 +217,23 @@ final class CpuPlan implements ExecutionPlan {
     }
 
     @Override
-    public void execute(Step step) {
+    public StepResult execute(Step step) {
         bounds.check(step);
         // One step at a time per backend: plans of the same backend share its thread team.
         synchronized (team) {
             if (!profiling) {
                 for (Task t : tasks) t.run(step);
-                return;
+                return StepResult.unprofiled();
             }
+            Profile stepProfile = new Profile();
             for (int i = 0; i < tasks.size(); i++) {
                 long t0 = System.nanoTime();
                 tasks.get(i).run(step);
-                profile.record(ops.get(i).kind(), System.nanoTime() - t0, weightBytes[i]);
+                long nanos = System.nanoTime() - t0;
+                profile.record(ops.get(i).kind(), nanos, weightBytes[i]);
+                stepProfile.record(ops.get(i).kind(), nanos, weightBytes[i]);
             }
+            return new StepResult(stepProfile);
         }
     }
 

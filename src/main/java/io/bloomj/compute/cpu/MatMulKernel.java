@@ -1,7 +1,7 @@
 package io.bloomj.compute.cpu;
 
-import io.bloomj.compute.DType;
-import io.bloomj.compute.Weight;
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Weight;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;

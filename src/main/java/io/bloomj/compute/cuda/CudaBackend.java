@@ -1,75 +1,69 @@
 package io.bloomj.compute.cuda;
 
 import io.bloomj.BloomjException;
-import io.bloomj.InsufficientMemoryException;
-import io.bloomj.compute.Backend;
-import io.bloomj.compute.Buffer;
-import io.bloomj.compute.DType;
-import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.Op;
-import io.bloomj.compute.ProgressListener;
-import io.bloomj.compute.Weight;
+import io.bloomj.compute.device.DeviceBackend;
+import io.bloomj.compute.device.DeviceBuffer;
+import io.bloomj.compute.device.Fusion;
+import io.bloomj.compute.device.Launch;
+import io.bloomj.compute.device.RecordedPlan;
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.ProgressListener;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import static io.bloomj.compute.cuda.Cuda.call;
 
 /**
  * Runs graphs on an NVIDIA GPU through the CUDA driver API. Kernels are the PTX modules built from
  * {@code kernels/cuda} at build time and shipped in the jar (loaded with cuModuleLoadData, no
- * NVRTC). Weights are uploaded once, with progress, and stay resident for every plan; each plan
- * owns its activations and KV cache and replays decode steps as one CUDA graph launch.
+ * NVRTC). Lowering, memory planning and weight residency are the device layer's
+ * ({@link DeviceBackend}); this class holds the context, the stream and the loaded modules, and its
+ * plans replay decode steps as one CUDA graph launch.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend extends DeviceBackend {
+    /** Largest head size: alibi_attention_split keeps the query and a chunk's probabilities in 48 KB of shared memory. */
+    static final int MAX_HEAD_DIM = 48 * 1024 / 4 - CudaPlan.ATTENTION_CHUNK;
+
     final Cuda cu;
     final CudaDevice device;
-    final MemorySegment context;
     final MemorySegment stream;
-    private final ProgressListener progress;
+    private final CudaContext ctx;
     private final Arena arena = Arena.ofShared();
     private final Map<String, MemorySegment> modules = new HashMap<>();
-    private final Map<Weight, Long> matrices = new IdentityHashMap<>();
-    private final Map<Weight, Long> vectors = new IdentityHashMap<>();
-    private final Map<Integer, Long> zeros = new HashMap<>();
-    private long allocated;
-    private long peak;
 
-    private CudaBackend(Cuda cu, CudaDevice device, ProgressListener progress) {
-        this.cu = cu;
-        this.device = device;
-        this.progress = progress;
-        MemorySegment dev = arena.allocate(ValueLayout.JAVA_INT);
-        cu.check((int) call(cu.cuDeviceGet, dev, device.index()), "cuDeviceGet");
-        MemorySegment ctx = arena.allocate(ValueLayout.ADDRESS);
-        cu.check((int) call(cu.cuDevicePrimaryCtxRetain, ctx, dev.get(ValueLayout.JAVA_INT, 0)), "cuDevicePrimaryCtxRetain");
-        context = ctx.get(ValueLayout.ADDRESS, 0);
-        makeCurrent();
-        MemorySegment s = arena.allocate(ValueLayout.ADDRESS);
-        cu.check((int) call(cu.cuStreamCreate, s, Cuda.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        stream = s.get(ValueLayout.ADDRESS, 0);
+    private CudaBackend(CudaContext ctx, ProgressListener progress) {
+        super(new CudaMemory(ctx), progress);
+        this.ctx = ctx;
+        this.cu = ctx.cu;
+        this.device = ctx.device;
+        this.stream = ctx.stream;
     }
 
     /** Why the CUDA backend cannot run here, or null when it can. */
     public static String unavailableReason() {
-        if (CudaBackend.class.getResource("/kernels/cuda/matmul.BF16.sm80.ptx") == null) {
-            return "this bloomj build has no CUDA kernels (it was built without nvcc)";
-        }
+        if (!hasKernels()) return "this bloomj build has no CUDA kernels (it was built without nvcc)";
         if (Cuda.load().isEmpty()) return Cuda.unavailableReason();
         List<CudaDevice> devices = CudaDevice.discover();
         if (devices.isEmpty()) return "the CUDA driver reports no GPU";
         if (devices.stream().noneMatch(CudaDevice::usable)) return "no GPU of compute capability 8.0 or newer";
         return null;
+    }
+
+    static boolean hasKernels() {
+        return CudaBackend.class.getResource("/kernels/cuda/matmul.BF16.sm80.ptx") != null;
     }
 
     public static CudaBackend open(int index, ProgressListener progress) {
@@ -82,12 +76,15 @@ public final class CudaBackend implements Backend {
         CudaDevice d = devices.get(index);
         if (!d.usable()) throw new BloomjException("CUDA device " + index + " (" + d.name() + ") has compute capability "
                 + d.computeCapability() + "; bloomj needs 8.0 or newer");
-        return new CudaBackend(Cuda.load().orElseThrow(), d, progress);
+        return new CudaBackend(new CudaContext(Cuda.load().orElseThrow(), d), progress);
     }
 
-    /** CUDA contexts are current per thread: every entry point makes ours current first. */
     void makeCurrent() {
-        cu.check((int) call(cu.cuCtxSetCurrent, context), "cuCtxSetCurrent");
+        ctx.makeCurrent();
+    }
+
+    void synchronizeStream() {
+        ctx.synchronize();
     }
 
     @Override
@@ -102,13 +99,39 @@ public final class CudaBackend implements Backend {
                 device.driverVersion());
     }
 
+    /**
+     * Every op has a kernel in kernels/cuda for every dtype (KernelFilesTest), within two limits:
+     * argmax_final reduces one logit row per thread of a single warp, and the attention kernel's
+     * shared memory bounds the head size.
+     */
     @Override
     public boolean supports(Op op) {
-        return true;   // every op has a kernel in kernels/cuda (KernelFilesTest)
+        return switch (op) {
+            case Op.Argmax a -> a.token().rows() <= CudaPlan.MAX_ARGMAX_ROWS;
+            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM;
+            default -> true;
+        };
+    }
+
+    @Override
+    public Set<Fusion> fusions() {
+        return EnumSet.allOf(Fusion.class);
+    }
+
+    @Override
+    protected long scratchBytes(Launch launch, Graph graph) {
+        return CudaPlan.scratchBytes(launch, graph);
+    }
+
+    @Override
+    protected RecordedPlan record(Graph graph, List<Launch> launches) {
+        makeCurrent();
+        return new CudaPlan(this, graph, launches);
     }
 
     /** The kernel {@code name} of module {@code file} (PTX for this device's architecture and the dtype). */
     synchronized MemorySegment function(String file, DType dtype, String name) {
+        makeCurrent();
         String arch = device.major() >= 9 ? "sm90" : "sm80";
         String resource = "/kernels/cuda/" + file + "." + (dtype == null ? "F32" : dtype.name()) + "." + arch + ".ptx";
         MemorySegment module = modules.computeIfAbsent(resource, r -> {
@@ -130,124 +153,28 @@ public final class CudaBackend implements Backend {
         return f.get(ValueLayout.ADDRESS, 0);
     }
 
-    long alloc(long bytes, String what) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment p = a.allocate(ValueLayout.JAVA_LONG);
-            cu.check((int) call(cu.cuMemAlloc, p, Math.max(bytes, 16)), "cuMemAlloc(" + what + ", " + bytes + " bytes)");
-            cu.check((int) call(cu.cuMemsetD8, p.get(ValueLayout.JAVA_LONG, 0), (byte) 0, Math.max(bytes, 16)), "cuMemsetD8");
-            synchronized (this) {
-                allocated += bytes;
-                peak = Math.max(peak, allocated);
-            }
-            return p.get(ValueLayout.JAVA_LONG, 0);
-        }
-    }
-
-    void free(long ptr, long bytes) {
-        if (ptr == 0) return;
-        cu.check((int) call(cu.cuMemFree, ptr), "cuMemFree");
-        synchronized (this) {
-            allocated -= bytes;
-        }
-    }
-
-    void upload(long dst, MemorySegment src, long bytes) {
-        cu.check((int) call(cu.cuMemcpyHtoD, dst, src, bytes), "cuMemcpyHtoD");
-    }
-
-    private long freeMemory() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment free = a.allocate(ValueLayout.JAVA_LONG), total = a.allocate(ValueLayout.JAVA_LONG);
-            cu.check((int) call(cu.cuMemGetInfo, free, total), "cuMemGetInfo");
-            return free.get(ValueLayout.JAVA_LONG, 0);
-        }
-    }
-
-    @Override
-    public synchronized ExecutionPlan plan(Graph graph) {
-        makeCurrent();
-        long weightBytes = 0;
-        for (Weight w : graph.weights()) {
-            if (!matrices.containsKey(w) && !vectors.containsKey(w)) weightBytes += w.shape().length == 1 ? w.numel() * 4 : w.byteSize();
-        }
-        long bufferBytes = 0;
-        for (Buffer b : graph.buffers()) bufferBytes += b.elements() * Float.BYTES;
-        long free = freeMemory();
-        long needed = weightBytes + bufferBytes + CudaPlan.scratchBytes(graph);
-        if (needed > free) {
-            throw new InsufficientMemoryException(device.name(), "the model's weights and a session's buffers", needed, free);
-        }
-        long total = weightBytes;
-        long[] done = {0};
-        for (Weight w : graph.weights()) {
-            if (w.shape().length == 1) {
-                vectors.computeIfAbsent(w, v -> {
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment host = a.allocateFrom(ValueLayout.JAVA_FLOAT, v.toFloatArray());
-                        long p = alloc(host.byteSize(), v.name());
-                        upload(p, host, host.byteSize());
-                        return p;
-                    }
-                });
-            } else if (!matrices.containsKey(w)) {
-                long p = alloc(w.byteSize(), w.name());
-                long chunk = 64L << 20;
-                for (long off = 0; off < w.byteSize(); off += chunk) {
-                    long n = Math.min(chunk, w.byteSize() - off);
-                    cu.check((int) call(cu.cuMemcpyHtoD, p + off, w.data().asSlice(off, n), n), "cuMemcpyHtoD(" + w.name() + ")");
-                    done[0] += n;
-                    progress.progress("uploading weights to " + device.name(), Math.min(done[0], total), total);
-                }
-                matrices.put(w, p);
-            }
-        }
-        return new CudaPlan(this, graph);
-    }
-
-    long matrix(Weight w) {
-        return matrices.get(w);
-    }
-
-    long vector(Weight w) {
-        return vectors.get(w);
-    }
-
-    synchronized long zeros(int floats) {
-        return zeros.computeIfAbsent(floats, n -> alloc((long) n * 4, "zeros"));
-    }
-
     @Override
     public MemoryProbe memoryProbe(long bytes) {
-        makeCurrent();
         long size = Math.max(1 << 20, bytes) & ~4095L;
-        long a = alloc(size, "bandwidth probe"), b = alloc(size, "bandwidth probe");
+        DeviceBuffer a = memory.allocate(size, "bandwidth probe"), b = memory.allocate(size, "bandwidth probe");
         return MemoryProbe.deviceCopy(size, () -> {
             makeCurrent();
-            cu.check((int) call(cu.cuMemcpyDtoD, b, a, size), "cuMemcpyDtoD");
+            cu.check((int) call(cu.cuMemcpyDtoD, b.address(), a.address(), size), "cuMemcpyDtoD");
             cu.check((int) call(cu.cuCtxSynchronize), "cuCtxSynchronize");
         }, () -> {
-            free(a, size);
-            free(b, size);
+            memory.free(a);
+            memory.free(b);
         });
-    }
-
-    @Override
-    public synchronized long peakDeviceMemory() {
-        return peak;
     }
 
     @Override
     public synchronized void close() {
         makeCurrent();
         call(cu.cuCtxSynchronize);
-        for (Map.Entry<Weight, Long> e : matrices.entrySet()) free(e.getValue(), e.getKey().byteSize());
-        for (Map.Entry<Weight, Long> e : vectors.entrySet()) free(e.getValue(), e.getKey().numel() * 4);
-        for (Map.Entry<Integer, Long> e : zeros.entrySet()) free(e.getValue(), e.getKey() * 4L);
+        weights.close();
         for (MemorySegment m : modules.values()) call(cu.cuModuleUnload, m);
-        call(cu.cuStreamDestroy, stream);
-        MemorySegment dev = arena.allocate(ValueLayout.JAVA_INT);
-        call(cu.cuDeviceGet, dev, device.index());
-        call(cu.cuDevicePrimaryCtxRelease, dev.get(ValueLayout.JAVA_INT, 0));
+        modules.clear();
+        ctx.close();
         arena.close();
     }
 }

@@ -32,28 +32,6 @@ final class ClContext implements AutoCloseable {
         checkErr(err, "clCreateCommandQueue(" + device.name() + ")");
     }
 
-    /** A device buffer; {@code host} non-null: a read-only buffer initialised with a copy of it. */
-    MemorySegment createBuffer(long bytes, MemorySegment host, String what) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment err = a.allocate(ValueLayout.JAVA_INT);
-            long flags = OpenCl.CL_MEM_READ_WRITE;
-            if (host != null) flags = OpenCl.CL_MEM_READ_ONLY | OpenCl.CL_MEM_COPY_HOST_PTR;
-            MemorySegment mem = (MemorySegment) call(cl.clCreateBuffer, context, flags, Math.max(bytes, 4),
-                    host == null ? MemorySegment.NULL : host, err);
-            checkErr(err, "clCreateBuffer(" + what + ", " + bytes + " bytes)");
-            return mem;
-        }
-    }
-
-    /** Fills a buffer with zero bytes. */
-    void zero(MemorySegment mem, long bytes) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pattern = a.allocate(ValueLayout.JAVA_FLOAT);
-            check((int) call(cl.clEnqueueFillBuffer, queue, mem, pattern, 4L, 0L, bytes, 0, MemorySegment.NULL,
-                    MemorySegment.NULL), "clEnqueueFillBuffer");
-        }
-    }
-
     void release(MemorySegment mem) {
         if (mem != null && !mem.equals(MemorySegment.NULL)) cl.release(cl.clReleaseMemObject, mem);
     }

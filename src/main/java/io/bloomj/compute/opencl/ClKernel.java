@@ -1,70 +1,110 @@
 package io.bloomj.compute.opencl;
 
+import io.bloomj.compute.device.KernelArgs;
+import io.bloomj.compute.device.KernelSignature;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static io.bloomj.compute.opencl.OpenCl.call;
 import static io.bloomj.compute.opencl.OpenCl.check;
 import static io.bloomj.compute.opencl.OpenCl.checkErr;
 
 /**
- * One kernel object with its arguments bound by name-checked position. Each launch of the recorded
- * step owns its kernel object, so static arguments are set once and only the position or row
- * count is re-set per step. Arguments are written through a small native scratch segment.
+ * One kernel object, created from a built program and checked against its {@link KernelSignature}:
+ * the compiled kernel's argument names and kinds (global buffer, local buffer, int, float, long)
+ * must be the declared ones, in order. Each recorded launch owns its kernel object, so arguments
+ * set once stay set; {@link #apply} passes those changed since the last launch.
  */
 final class ClKernel implements AutoCloseable {
-    final String name;
-    private final ClContext ctx;
+    final KernelSignature signature;
     final MemorySegment handle;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment scratch = arena.allocate(8, 8);
+    private final ClContext ctx;
 
-    ClKernel(ClContext ctx, MemorySegment program, String name) {
+    ClKernel(ClContext ctx, MemorySegment program, KernelSignature signature) {
         this.ctx = ctx;
-        this.name = name;
+        this.signature = signature;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = a.allocate(ValueLayout.JAVA_INT);
-            handle = (MemorySegment) call(ctx.cl.clCreateKernel, program, a.allocateFrom(name), err);
-            checkErr(err, "clCreateKernel(" + name + ")");
+            handle = (MemorySegment) call(ctx.cl.clCreateKernel, program, a.allocateFrom(signature.function()), err);
+            checkErr(err, "clCreateKernel(" + signature.function() + ")");
+        }
+        try {
+            checkSignature();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
-    ClKernel mem(int index, MemorySegment mem) {
-        scratch.set(ValueLayout.ADDRESS, 0, mem);
-        return set(index, 8, "buffer");
+    /** The compiled kernel's parameters as "kind name" (built with -cl-kernel-arg-info), or null where the driver keeps no names. */
+    List<String> compiledParams() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocate(ValueLayout.JAVA_INT);
+            check((int) call(ctx.cl.clGetKernelInfo, handle, OpenCl.CL_KERNEL_NUM_ARGS, 4L, n, MemorySegment.NULL), "clGetKernelInfo");
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < n.get(ValueLayout.JAVA_INT, 0); i++) {
+                MemorySegment q = a.allocate(ValueLayout.JAVA_INT);
+                int st = (int) call(ctx.cl.clGetKernelArgInfo, handle, i, OpenCl.CL_KERNEL_ARG_ADDRESS_QUALIFIER, 4L, q, MemorySegment.NULL);
+                if (st == OpenCl.CL_KERNEL_ARG_INFO_NOT_AVAILABLE) return null;
+                check(st, "clGetKernelArgInfo");
+                String name = argString(a, i, OpenCl.CL_KERNEL_ARG_NAME);
+                String type = argString(a, i, OpenCl.CL_KERNEL_ARG_TYPE_NAME).trim();
+                out.add(kind(q.get(ValueLayout.JAVA_INT, 0), type) + " " + name);
+            }
+            return out;
+        }
     }
 
-    ClKernel i32(int index, int value) {
-        scratch.set(ValueLayout.JAVA_INT, 0, value);
-        return set(index, 4, "int " + value);
+    private static String kind(int addressQualifier, String type) {
+        if (addressQualifier == OpenCl.CL_KERNEL_ARG_ADDRESS_GLOBAL || addressQualifier == OpenCl.CL_KERNEL_ARG_ADDRESS_CONSTANT) return "buffer";
+        if (addressQualifier == OpenCl.CL_KERNEL_ARG_ADDRESS_LOCAL) return "local";
+        return switch (type) {
+            case "int", "uint" -> "int";
+            case "float" -> "float";
+            case "long", "ulong" -> "long";
+            default -> type;
+        };
     }
 
-    ClKernel u64(int index, long value) {
-        scratch.set(ValueLayout.JAVA_LONG, 0, value);
-        return set(index, 8, "ulong " + value);
+    private String argString(Arena a, int index, int param) {
+        MemorySegment size = a.allocate(ValueLayout.JAVA_LONG);
+        check((int) call(ctx.cl.clGetKernelArgInfo, handle, index, param, 0L, MemorySegment.NULL, size), "clGetKernelArgInfo");
+        MemorySegment buf = a.allocate(size.get(ValueLayout.JAVA_LONG, 0) + 1);
+        check((int) call(ctx.cl.clGetKernelArgInfo, handle, index, param, buf.byteSize(), buf, MemorySegment.NULL), "clGetKernelArgInfo");
+        return buf.getString(0, StandardCharsets.UTF_8);
     }
 
-    ClKernel f32(int index, float value) {
-        scratch.set(ValueLayout.JAVA_FLOAT, 0, value);
-        return set(index, 4, "float " + value);
+    private void checkSignature() {
+        List<String> declared = signature.params().stream()
+                .map(p -> p.type().name().toLowerCase(java.util.Locale.ROOT) + " " + p.name()).toList();
+        List<String> compiled = compiledParams();
+        if (compiled == null) return;   // driver without argument info: nothing more to compare
+        if (!declared.equals(compiled)) {
+            throw new IllegalStateException("kernel " + signature.function() + " takes (" + String.join(", ", compiled)
+                    + ") but the host declares (" + String.join(", ", declared) + "): update ClSignatures with the kernel");
+        }
     }
 
-    /** A {@code __local} argument of {@code bytes} bytes. */
-    ClKernel local(int index, long bytes) {
-        check(ctx.cl.setKernelArg(handle, index, bytes, MemorySegment.NULL), "clSetKernelArg(" + name + ", " + index + ", local)");
-        return this;
-    }
-
-    private ClKernel set(int index, long size, String what) {
-        int status = ctx.cl.setKernelArg(handle, index, size, scratch);
-        if (status != OpenCl.CL_SUCCESS) check(status, "clSetKernelArg(" + name + ", " + index + ", " + what + ")");
-        return this;
+    /** Passes the arguments set since the last call to the kernel object. */
+    void apply(KernelArgs args) {
+        args.drainChanged(i -> {
+            KernelSignature.Param p = signature.params().get(i);
+            int status = switch (p.type()) {
+                case LOCAL -> ctx.cl.setKernelArg(handle, i, args.localBytes(i), MemorySegment.NULL);
+                case INT, FLOAT -> ctx.cl.setKernelArg(handle, i, 4, args.slot(i));
+                case LONG, BUFFER -> ctx.cl.setKernelArg(handle, i, 8, args.slot(i));
+            };
+            if (status != OpenCl.CL_SUCCESS) check(status, "clSetKernelArg(" + signature.function() + ", " + p.name() + ")");
+        });
     }
 
     @Override
     public void close() {
         ctx.cl.release(ctx.cl.clReleaseKernel, handle);
-        arena.close();
     }
 }

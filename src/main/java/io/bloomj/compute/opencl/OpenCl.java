@@ -48,6 +48,14 @@ final class OpenCl {
     static final int CL_PROFILING_COMMAND_START = 0x1282;
     static final int CL_PROFILING_COMMAND_END = 0x1283;
     static final int CL_BUILD_PROGRAM_FAILURE = -11;
+    static final int CL_KERNEL_ARG_INFO_NOT_AVAILABLE = -19;
+    static final int CL_KERNEL_NUM_ARGS = 0x1191;
+    static final int CL_KERNEL_ARG_ADDRESS_QUALIFIER = 0x1196;
+    static final int CL_KERNEL_ARG_TYPE_NAME = 0x1198;
+    static final int CL_KERNEL_ARG_NAME = 0x119A;
+    static final int CL_KERNEL_ARG_ADDRESS_GLOBAL = 0x119B;
+    static final int CL_KERNEL_ARG_ADDRESS_LOCAL = 0x119C;
+    static final int CL_KERNEL_ARG_ADDRESS_CONSTANT = 0x119D;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static volatile OpenCl instance;
@@ -59,6 +67,7 @@ final class OpenCl {
     final MethodHandle clCreateProgramWithSource, clCreateProgramWithBinary, clBuildProgram, clGetProgramBuildInfo;
     final MethodHandle clGetProgramInfo, clReleaseProgram, clCreateKernel, clReleaseKernel, clSetKernelArg;
     final MethodHandle clEnqueueNDRangeKernel, clFinish, clFlush, clGetEventProfilingInfo, clReleaseEvent, clEnqueueCopyBuffer;
+    final MethodHandle clGetKernelInfo, clGetKernelArgInfo;
 
     private OpenCl(SymbolLookup lib) {
         clGetPlatformIDs = bind(lib, "clGetPlatformIDs", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
@@ -86,6 +95,8 @@ final class OpenCl {
         clReleaseProgram = bind(lib, "clReleaseProgram", JAVA_INT, ADDRESS);
         clCreateKernel = bind(lib, "clCreateKernel", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
         clReleaseKernel = bind(lib, "clReleaseKernel", JAVA_INT, ADDRESS);
+        clGetKernelInfo = bind(lib, "clGetKernelInfo", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS);
+        clGetKernelArgInfo = bind(lib, "clGetKernelArgInfo", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS);
         clSetKernelArg = bind(lib, "clSetKernelArg", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS);
         clEnqueueNDRangeKernel = bind(lib, "clEnqueueNDRangeKernel", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS,
                 ADDRESS, JAVA_INT, ADDRESS, ADDRESS);

@@ -1,50 +1,46 @@
 package io.bloomj.compute.opencl;
 
 import io.bloomj.BloomjException;
-import io.bloomj.InsufficientMemoryException;
-import io.bloomj.compute.Backend;
-import io.bloomj.compute.MemoryProbe;
-import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.Op;
-import io.bloomj.compute.ProgressListener;
-import io.bloomj.compute.Weight;
+import io.bloomj.compute.device.DeviceBackend;
+import io.bloomj.compute.device.DeviceBuffer;
+import io.bloomj.compute.device.Fusion;
+import io.bloomj.compute.device.Kernel;
+import io.bloomj.compute.device.Launch;
+import io.bloomj.compute.device.RecordedPlan;
+import io.bloomj.tensor.ProgressListener;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 
 /**
- * Runs graphs on an OpenCL 1.2+ device through java.lang.foreign. Weights are uploaded once, on the
- * first plan, and stay resident for every plan of the backend; each plan owns its activations and
- * KV cache on the device.
+ * Runs graphs on an OpenCL 1.2+ device through java.lang.foreign. Lowering, memory planning and
+ * weight residency are the device layer's ({@link DeviceBackend}); this class holds the context, the
+ * compiled programs and the kernel style.
  *
  * <pre>{@code
  * try (OpenClBackend cl = OpenClBackend.open(0, KernelStyle.AUTO, ProgressListener.NONE)) { ... }
  * }</pre>
  */
-public final class OpenClBackend implements Backend {
+public final class OpenClBackend extends DeviceBackend {
+    /** Head sizes the attention kernels keep in private arrays of HD floats. */
+    static final int MAX_HEAD_DIM = 256;
+
     final ClContext ctx;
     final ClPrograms programs;
-    final KernelStyle style;
-    private final ProgressListener progress;
-    private final Map<Weight, DeviceWeight> matrices = new IdentityHashMap<>();
-    private final Map<Weight, MemorySegment> vectors = new IdentityHashMap<>();
-    private final Map<Integer, MemorySegment> zeros = new java.util.HashMap<>();
-    private long allocated;
-    private long peak;
+    private final KernelStyle style;
 
     private OpenClBackend(ClContext ctx, KernelStyle style, Path cacheDir, ProgressListener progress) {
+        super(new ClMemory(ctx), progress);
         this.ctx = ctx;
         this.style = style.resolve(ctx.device);
         this.programs = new ClPrograms(ctx, cacheDir);
-        this.progress = progress;
     }
 
     /**
@@ -91,7 +87,7 @@ public final class OpenClBackend implements Backend {
                 + "OpenCL driver that compiles with LLVM in-process (PoCL) can crash the JVM");
     }
 
-    /** Whether an OpenCL device exists here; the reason when not. */
+    /** Null when an OpenCL device exists here, else the reason. */
     public static String unavailableReason() {
         if (OpenCl.load().isEmpty()) return OpenCl.unavailableReason();
         if (ClDevice.discover().isEmpty()) return "no OpenCL platform or device found";
@@ -118,141 +114,62 @@ public final class OpenClBackend implements Backend {
                 d.driverVersion(), d.computeUnits(), d.globalMemory() / 1e9, style.name().toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Every op has a kernel in kernels/opencl for every dtype (KernelFilesTest); attention keeps a
+     * head's query and accumulator in private arrays, so head sizes are bounded.
+     */
     @Override
     public boolean supports(Op op) {
-        return true;   // every op has a kernel in kernels/opencl (checked by OpenClKernelFilesTest)
+        return switch (op) {
+            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM;
+            case Op.KvStore k -> k.headDim() <= MAX_HEAD_DIM;
+            default -> true;
+        };
+    }
+
+    /** GPU-style kernels leave argmax candidates per work-group only in the CPU-style LM head. */
+    @Override
+    public Set<Fusion> fusions() {
+        return style == KernelStyle.CPU ? EnumSet.allOf(Fusion.class) : EnumSet.of(Fusion.MATMUL_GELU, Fusion.MATMUL_RESIDUAL);
     }
 
     @Override
-    public synchronized ExecutionPlan plan(Graph graph) {
-        long weightBytes = 0;
-        for (Weight w : graph.weights()) {
-            if (!matrices.containsKey(w) && !vectors.containsKey(w)) weightBytes += residentBytes(w);
-        }
-        long bufferBytes = 0;
-        for (var b : graph.buffers()) {
-            long bytes = b.elements() * Float.BYTES;
-            if (bytes > ctx.device.maxAllocation()) {
-                throw new InsufficientMemoryException(ctx.device.name(), "buffer " + b.name() + " (one allocation; the device's "
-                        + "largest is " + ctx.device.maxAllocation() / 1_000_000 + " MB; use a shorter --context-length)",
-                        bytes, ctx.device.maxAllocation());
-            }
-            bufferBytes += bytes;
-        }
-        long available = ctx.device.globalMemory() - allocated;
-        if (weightBytes + bufferBytes > available) {
-            throw new InsufficientMemoryException(ctx.device.name(), "the model's weights and a session's buffers",
-                    weightBytes + bufferBytes, available);
-        }
-        upload(graph, weightBytes);
-        track(bufferBytes);
-        return new OpenClPlan(this, graph, bufferBytes);
+    protected long scratchBytes(Launch launch, Graph graph) {
+        return switch (launch.kernel()) {
+            case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * (h.table().rows() / (4 * OpenClPlan.LM_HEAD_GROUP) + 2);
+            case Kernel.Argmax a -> 8L * a.token().rows() * (a.logits().cols() / OpenClPlan.ARGMAX_CHUNK + 1);
+            case Kernel.AlibiAttention a -> 4L * a.heads();
+            default -> 0;
+        };
     }
 
-    /** Device memory a weight takes: matrices in their dtype, vectors as fp32. */
-    private long residentBytes(Weight w) {
-        return w.shape().length == 1 ? w.numel() * Float.BYTES : w.byteSize();
-    }
-
-    private void upload(Graph graph, long total) {
-        long[] done = {0};
-        for (Weight w : graph.weights()) {
-            if (w.shape().length == 1) {
-                vectors.computeIfAbsent(w, v -> {
-                    try (Arena a = Arena.ofConfined()) {
-                        MemorySegment host = a.allocateFrom(ValueLayout.JAVA_FLOAT, v.toFloatArray());
-                        track(host.byteSize());
-                        return ctx.createBuffer(host.byteSize(), host, v.name());
-                    }
-                });
-            } else if (!matrices.containsKey(w)) {
-                matrices.put(w, uploadMatrix(w, done, total));
-            }
-        }
-    }
-
-    private DeviceWeight uploadMatrix(Weight w, long[] done, long total) {
-        long rowBytes = (long) w.cols() * w.dtype().bytes();
-        int rowsPerBlock = (int) Math.max(1, Math.min(w.rows(), ctx.device.maxAllocation() / rowBytes));
-        List<DeviceWeight.Block> blocks = new ArrayList<>();
-        // Always a device copy, CPU devices included, never CL_MEM_USE_HOST_PTR on the file mapping:
-        // the driver then never touches the user's mapped checkpoint (after close or unmap), and on
-        // PoCL decode is no slower for it (3b tg16: 3.93 tok/s with the copy, 3.73 earlier with the
-        // mapping). On CPU devices the copy costs host memory, which the check in plan() counts
-        // against the device's global memory. (Random exit-139 crashes first blamed on the mapping
-        // came from PoCL's LLVM signal handlers; see libjsig in bin/bloomj.)
-        for (int row0 = 0; row0 < w.rows(); row0 += rowsPerBlock) {
-            int rows = Math.min(rowsPerBlock, w.rows() - row0);
-            MemorySegment slice = w.data().asSlice(row0 * rowBytes, rows * rowBytes);
-            blocks.add(new DeviceWeight.Block(ctx.createBuffer(slice.byteSize(), slice, w.name()), row0, rows));
-            track(slice.byteSize());
-            done[0] += slice.byteSize();
-            progress.progress("uploading weights to " + ctx.device.name(), Math.min(done[0], total), total);
-        }
-        return new DeviceWeight(w, List.copyOf(blocks));
+    @Override
+    protected RecordedPlan record(Graph graph, List<Launch> launches) {
+        return new OpenClPlan(this, graph, launches);
     }
 
     @Override
     public MemoryProbe memoryProbe(long bytes) {
         long size = Math.max(4096, Math.min(bytes, ctx.device.maxAllocation()) & ~4095L);
-        MemorySegment a = ctx.createBuffer(size, null, "bandwidth probe");
-        MemorySegment b = ctx.createBuffer(size, null, "bandwidth probe");
-        ctx.zero(a, size);
-        ctx.zero(b, size);
+        DeviceBuffer a = memory.allocate(size, "bandwidth probe");
+        DeviceBuffer b = memory.allocate(size, "bandwidth probe");
         ctx.finish();
         return MemoryProbe.deviceCopy(size, () -> {
             synchronized (OpenClBackend.this) {
-                OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, a, b, 0L, 0L, size, 0, MemorySegment.NULL,
-                        MemorySegment.NULL), "clEnqueueCopyBuffer");
+                OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, MemorySegment.ofAddress(a.address()),
+                        MemorySegment.ofAddress(b.address()), 0L, 0L, size, 0, MemorySegment.NULL, MemorySegment.NULL), "clEnqueueCopyBuffer");
                 ctx.finish();
             }
         }, () -> {
-            ctx.release(a);
-            ctx.release(b);
+            memory.free(a);
+            memory.free(b);
         });
-    }
-
-    @Override
-    public synchronized long peakDeviceMemory() {
-        return peak;
-    }
-
-    private void track(long bytes) {
-        allocated += bytes;
-        peak = Math.max(peak, allocated);
-    }
-
-    DeviceWeight matrix(Weight w) {
-        return matrices.get(w);
-    }
-
-    MemorySegment vector(Weight w) {
-        return vectors.get(w);
-    }
-
-    /** A device buffer of at least {@code floats} zeros (bias of a matmul without one). */
-    synchronized MemorySegment zeros(int floats) {
-        return zeros.computeIfAbsent(floats, n -> {
-            MemorySegment m = ctx.createBuffer((long) n * Float.BYTES, null, "zeros");
-            ctx.zero(m, (long) n * Float.BYTES);
-            track((long) n * Float.BYTES);
-            return m;
-        });
-    }
-
-    synchronized void released(long bytes) {
-        allocated -= bytes;
     }
 
     @Override
     public synchronized void close() {
         ctx.finish();
-        for (DeviceWeight d : matrices.values()) for (DeviceWeight.Block b : d.blocks()) ctx.release(b.mem());
-        for (MemorySegment m : vectors.values()) ctx.release(m);
-        for (MemorySegment m : zeros.values()) ctx.release(m);
-        matrices.clear();
-        vectors.clear();
-        zeros.clear();
+        weights.close();
         programs.close();
         ctx.close();
     }

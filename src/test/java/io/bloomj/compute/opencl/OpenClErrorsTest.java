@@ -5,7 +5,7 @@ import io.bloomj.InsufficientMemoryException;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 import io.bloomj.testing.TestBackends;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,7 +100,7 @@ class OpenClErrorsTest {
         assertEquals(1, files.size(), "one binary per source, options and device");
         Files.write(files.getFirst(), new byte[] {1, 2, 3});
         try (ClContext ctx = new ClContext(cl, device); ClPrograms programs = new ClPrograms(ctx, cache)) {
-            new ClKernel(ctx, programs.program("gelu.cl", "-cl-std=CL1.2"), "gelu").close();
+            new ClKernel(ctx, programs.program("gelu.cl", "-cl-std=CL1.2"), ClSignatures.GELU).close();
         }
         assertTrue(Files.size(files.getFirst()) > 3, "the corrupt binary was replaced by a fresh build");
     }

@@ -6,7 +6,7 @@ import io.bloomj.api.GenerationConfig;
 import io.bloomj.api.GenerationListener;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.api.Session;
-import io.bloomj.compute.ProgressListener;
+import io.bloomj.tensor.ProgressListener;
 import io.bloomj.testing.TestBackends;
 import io.bloomj.testing.TinyBloom;
 import org.junit.jupiter.api.BeforeEach;

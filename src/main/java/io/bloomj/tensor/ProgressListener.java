@@ -1,4 +1,4 @@
-package io.bloomj.compute;
+package io.bloomj.tensor;
 
 /** Progress of long work (weight upload, ...), in bytes. Called on the working thread. */
 @FunctionalInterface

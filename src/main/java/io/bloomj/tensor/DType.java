@@ -1,4 +1,4 @@
-package io.bloomj.compute;
+package io.bloomj.tensor;
 
 import java.util.Optional;
 

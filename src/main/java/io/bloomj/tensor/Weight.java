@@ -1,4 +1,4 @@
-package io.bloomj.compute;
+package io.bloomj.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

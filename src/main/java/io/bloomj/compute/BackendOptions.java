@@ -1,0 +1,23 @@
+package io.bloomj.compute;
+
+import io.bloomj.tensor.ProgressListener;
+
+/**
+ * What opening a backend may be told; each backend reads what applies to it.
+ *
+ * @param device   device number within the backend (see {@link BackendProvider#devices()})
+ * @param threads  worker threads (the CPU backend)
+ * @param progress receives long work such as weight upload to a device
+ */
+public record BackendOptions(int device, int threads, ProgressListener progress) {
+    public BackendOptions {
+        if (device < 0) throw new IllegalArgumentException("device number must be >= 0, got " + device);
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        if (progress == null) progress = ProgressListener.NONE;
+    }
+
+    /** Device 0, every core, no progress reports. */
+    public static BackendOptions defaults() {
+        return new BackendOptions(0, Backends.defaultThreads(), ProgressListener.NONE);
+    }
+}

@@ -1,0 +1,79 @@
+package io.bloomj.compute.device;
+
+import io.bloomj.InsufficientMemoryException;
+import io.bloomj.compute.Backend;
+import io.bloomj.compute.Buffer;
+import io.bloomj.compute.ExecutionPlan;
+import io.bloomj.compute.Graph;
+import io.bloomj.tensor.ProgressListener;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What every device backend shares: the graph is lowered once ({@link Lowering}), checked against
+ * the device's memory (one message for every backend), its weights made resident
+ * ({@link ResidentWeights}), and handed to the backend's {@link RecordedPlan}, which only binds and
+ * launches. A subclass supplies the device memory, the fusions it runs, the scratch its kernels
+ * need beyond the graph's buffers, and the plan.
+ */
+public abstract class DeviceBackend implements Backend {
+    protected final DeviceMemory memory;
+    protected final ResidentWeights weights;
+
+    protected DeviceBackend(DeviceMemory memory, ProgressListener progress) {
+        this.memory = memory;
+        this.weights = new ResidentWeights(memory, progress);
+    }
+
+    /** The pairs of ops this backend runs as one kernel. */
+    public abstract Set<Fusion> fusions();
+
+    /** Device bytes a launch needs besides the graph's buffers and the weights (partial results). */
+    protected abstract long scratchBytes(Launch launch, Graph graph);
+
+    /** Records the lowered graph as launches of this backend's kernels. */
+    protected abstract RecordedPlan record(Graph graph, List<Launch> launches);
+
+    public final DeviceMemory memory() {
+        return memory;
+    }
+
+    public final ResidentWeights weights() {
+        return weights;
+    }
+
+    @Override
+    public final synchronized ExecutionPlan plan(Graph graph) {
+        List<Launch> launches = Lowering.lower(graph, this, fusions());
+        long scratch = RecordedPlan.FIXED_SCRATCH_BYTES + (long) graph.maxRows() * Integer.BYTES;
+        for (Launch l : launches) scratch += scratchBytes(l, graph);
+        checkFits(graph, scratch);
+        weights.makeResident(graph);
+        return record(graph, launches);
+    }
+
+    /** Every buffer within the largest allocation, and weights + buffers + scratch within what the device has left. */
+    private void checkFits(Graph graph, long scratch) {
+        long bufferBytes = 0;
+        for (Buffer b : graph.buffers()) {
+            long bytes = b.elements() * Float.BYTES;
+            if (bytes > memory.maxAllocation()) {
+                throw new InsufficientMemoryException(memory.deviceName(), "buffer " + b.name() + " (one allocation; the device's "
+                        + "largest is " + memory.maxAllocation() / 1_000_000 + " MB; use a shorter --context-length)",
+                        bytes, memory.maxAllocation());
+            }
+            bufferBytes += bytes;
+        }
+        long needed = weights.bytesToUpload(graph) + bufferBytes + scratch;
+        long available = memory.availableBytes();
+        if (needed > available) {
+            throw new InsufficientMemoryException(memory.deviceName(), "the model's weights and a session's buffers", needed, available);
+        }
+    }
+
+    @Override
+    public long peakDeviceMemory() {
+        return memory.peak();
+    }
+}
