@@ -52,7 +52,7 @@ public record Graph(List<Op> ops, int maxRows, Buffer logits, Buffer argmax, Set
             switch (op) {
                 case Op.Embedding e -> all.add(e.table());
                 case Op.LayerNorm n -> { all.add(n.gamma()); all.add(n.beta()); }
-                case Op.MatMul m -> { all.add(m.weight()); if (m.bias() != null) all.add(m.bias()); }
+                case Op.Matmul m -> { all.add(m.weight()); if (m.bias() != null) all.add(m.bias()); }
                 case Op.LmHead h -> all.add(h.table());
                 case Op.Gelu g -> { }
                 case Op.Add a -> { }

@@ -33,7 +33,7 @@ public sealed interface Op {
     }
 
     /** {@code out[r] = weight . in[r] + bias} ({@code bias} may be null): GEMV for one row, GEMM for many. */
-    record MatMul(Buffer in, Weight weight, Weight bias, Buffer out) implements Op {
+    record Matmul(Buffer in, Weight weight, Weight bias, Buffer out) implements Op {
         public List<Buffer> inputs() { return List.of(in); }
         public List<Buffer> outputs() { return List.of(out); }
         public String kind() { return "matmul"; }
@@ -129,7 +129,7 @@ public sealed interface Op {
 
     /**
      * Logits of the step's last {@link Step#logitRows()} rows: {@code logits[i] = table . in[rows - logitRows + i]}.
-     * Separate from {@link MatMul} because it touches only the rows that need logits and because
+     * Separate from {@link Matmul} because it touches only the rows that need logits and because
      * device backends fuse it with argmax / sampling.
      */
     record LmHead(Buffer in, Weight table, Buffer logits) implements Op {

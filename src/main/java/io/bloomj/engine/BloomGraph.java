@@ -76,15 +76,15 @@ public final class BloomGraph {
             state.add(kCache);
             state.add(vCache);
             ops.add(new Op.LayerNorm(hidden, l.inputNormWeight(), l.inputNormBias(), eps, attnNorm));
-            ops.add(new Op.MatMul(attnNorm, l.qkvWeight(), l.qkvBias(), qkv));
+            ops.add(new Op.Matmul(attnNorm, l.qkvWeight(), l.qkvBias(), qkv));
             ops.add(new Op.KvStore(qkv, heads, hd, q, kCache, vCache));
             ops.add(new Op.AlibiAttention(q, kCache, vCache, heads, hd, slopes, scale, context));
-            ops.add(new Op.MatMul(context, l.denseWeight(), l.denseBias(), attnProj));
+            ops.add(new Op.Matmul(context, l.denseWeight(), l.denseBias(), attnProj));
             ops.add(new Op.Add(attnProj, postLnResidual ? attnNorm : hidden, attnOutput));
             ops.add(new Op.LayerNorm(attnOutput, l.postAttentionNormWeight(), l.postAttentionNormBias(), eps, ffnNorm));
-            ops.add(new Op.MatMul(ffnNorm, l.upWeight(), l.upBias(), ffnUp));
+            ops.add(new Op.Matmul(ffnNorm, l.upWeight(), l.upBias(), ffnUp));
             ops.add(new Op.Gelu(ffnUp, ffnUp));
-            ops.add(new Op.MatMul(ffnUp, l.downWeight(), l.downBias(), ffnOut));
+            ops.add(new Op.Matmul(ffnUp, l.downWeight(), l.downBias(), ffnOut));
             ops.add(new Op.Add(ffnOut, postLnResidual ? ffnNorm : attnOutput, hidden));
         }
         ops.add(new Op.LayerNorm(hidden, w.finalNormWeight(), w.finalNormBias(), eps, finalNorm));

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -14,8 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The kernels folder mirrors the op list: every op kind has its kernel file (named after it), and
- * every kernel file is an op's or the shared prelude. A backend cannot claim an op it has no kernel for.
+ * One name per op everywhere: every op kind has its CPU kernel class ({@code alibi_attention} ->
+ * {@code AlibiAttentionKernel}), its kernel file in kernels/opencl and kernels/cuda (and every kernel
+ * file is an op's or the shared prelude), and a JMH benchmark (OpBenchmark's {@code op} parameter).
+ * A backend cannot claim an op it has no kernel for; ClSignaturesTest and CudaSignaturesTest check
+ * that each file's kernels are declared for the host.
  */
 class KernelFilesTest {
     /** Kinds a device backend runs with a kernel of another op's file. */
@@ -53,7 +58,40 @@ class KernelFilesTest {
         assertEquals(Set.of(), files, "CUDA kernel files that match no op");
     }
 
-    private static String kindOf(Class<?> opClass) {
+    @Test
+    void everyOpRecordAndCpuKernelClassIsNamedAfterTheKind() {
+        for (Class<?> c : Op.class.getPermittedSubclasses()) {
+            String kind = kindOf(c);
+            assertEquals(camel(kind), c.getSimpleName(), "the op record is named after its kind");
+            String name = "io.bloomj.compute.cpu." + camel(kind) + "Kernel";
+            try {
+                Class.forName(name);
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError("op '" + kind + "' has no CPU kernel class " + name);
+            }
+        }
+    }
+
+    @Test
+    void everyOpHasAJmhBenchmark() throws IOException {
+        String source = Files.readString(Path.of("benchmarks/src/main/java/io/bloomj/benchmarks/OpBenchmark.java"));
+        Matcher m = Pattern.compile("@Param\\(\\{([^}]*)}\\)\\s*public String op;").matcher(source);
+        assertTrue(m.find(), "OpBenchmark has no @Param list for 'op'");
+        Set<String> benchmarked = new TreeSet<>();
+        for (String v : m.group(1).split(",")) benchmarked.add(v.trim().replace("\"", ""));
+        Set<String> kinds = new TreeSet<>();
+        for (Class<?> c : Op.class.getPermittedSubclasses()) kinds.add(kindOf(c));
+        assertEquals(kinds, benchmarked, "OpBenchmark's op parameter lists every op kind, and nothing else");
+    }
+
+    /** {@code alibi_attention} -> {@code AlibiAttention}. */
+    static String camel(String kind) {
+        StringBuilder b = new StringBuilder();
+        for (String part : kind.split("_")) b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        return b.toString();
+    }
+
+    static String kindOf(Class<?> opClass) {
         // Each op's kind() is a constant; read it from an instance built with nulls/zeros.
         try {
             var ctor = opClass.getDeclaredConstructors()[0];

@@ -102,7 +102,7 @@ class OpParityTest {
                             TestWeight b = withBias ? weight(dtype, rnd, 0.5, out) : null;
                             float[] x = activations(rnd, n * k);
                             Buffer in = new Buffer("x", n, k), y = new Buffer("y", n, out);
-                            float[] got = run(backend, new Op.MatMul(in, w.weight(), b == null ? null : b.weight(), y), n,
+                            float[] got = run(backend, new Op.Matmul(in, w.weight(), b == null ? null : b.weight(), y), n,
                                     new Step(tokens(n), 0, 1), y, n, in, x);
                             double[] expected = new double[n * out];
                             for (int r = 0; r < n; r++) {
@@ -281,10 +281,10 @@ class OpParityTest {
                         added[i] = lin[i] + res[i];
                     }
                     Step step = new Step(tokens(n), 0, 1);
-                    float[] got = runGraph(backend, List.of(new Op.MatMul(in, w.weight(), b.weight(), y), new Op.Gelu(y, y)), n, step,
+                    float[] got = runGraph(backend, List.of(new Op.Matmul(in, w.weight(), b.weight(), y), new Op.Gelu(y, y)), n, step,
                             y, n, in, x);
                     assertClose(gelu, got, n * out, 1e-5, backend.description() + " matmul+gelu rows " + n);
-                    got = runGraph(backend, List.of(new Op.MatMul(in, w.weight(), b.weight(), y), new Op.Add(y, r, sum)), n, step,
+                    got = runGraph(backend, List.of(new Op.Matmul(in, w.weight(), b.weight(), y), new Op.Add(y, r, sum)), n, step,
                             sum, n, in, x, r, res);
                     assertClose(added, got, n * out, 1e-5, backend.description() + " matmul+add rows " + n);
                 }

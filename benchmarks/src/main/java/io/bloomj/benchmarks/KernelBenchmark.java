@@ -83,7 +83,7 @@ public class KernelBenchmark {
                 g = new Graph(List.of(new Op.LmHead(x, w, y), new Op.Argmax(y, token)), 1, y, token, Set.of());
             } else {
                 Weight bias = RandomWeights.vector(arena, "bias", out, 0.01f);
-                g = new Graph(List.of(new Op.MatMul(x, w, bias, y)), 1, y, null, Set.of());
+                g = new Graph(List.of(new Op.Matmul(x, w, bias, y)), 1, y, null, Set.of());
             }
             bytes = w.byteSize();
             flops = 2L * in * out;

@@ -63,7 +63,7 @@ public class PrefillGemmBenchmark {
         Weight w = RandomWeights.matrix(arena, "qkv", DType.fromCli(dtype), out, in, 2);
         Weight bias = RandomWeights.vector(arena, "bias", out, 0f);
         Buffer x = new Buffer("x", rows, in), y = new Buffer("y", rows, out);
-        plan = be.plan(new Graph(List.of(new Op.MatMul(x, w, bias, y)), rows, y, null, Set.of()));
+        plan = be.plan(new Graph(List.of(new Op.Matmul(x, w, bias, y)), rows, y, null, Set.of()));
         plan.write(x, rows, RandomWeights.gaussian(rows * in, 1));
         step = new Step(new int[rows], 0, 1);
         flops = 2L * rows * in * out;

@@ -36,7 +36,7 @@ class BenchmarkSuiteTest {
             String list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             // entries name the generated class of each benchmark method: {Class}_{method}_jmhTest
             for (String b : List.of("KernelBenchmark_step", "AttentionBenchmark_decode", "PrefillGemmBenchmark_gemm",
-                    "BandwidthBenchmark_stream", "ModelBenchmark_decodeStep", "ModelBenchmark_prefill128")) {
+                    "BandwidthBenchmark_stream", "OpBenchmark_step", "ModelBenchmark_decodeStep", "ModelBenchmark_prefill128")) {
                 assertTrue(list.contains(b), b + " missing from the benchmark list");
             }
         }

@@ -62,7 +62,7 @@ final class CpuPlan implements ExecutionPlan {
     /** Weight bytes an op reads per step (matrices once per step whatever the row count). */
     private static long weightBytesRead(Op op) {
         return switch (op) {
-            case Op.MatMul m -> m.weight().byteSize() + (m.bias() == null ? 0 : m.bias().byteSize());
+            case Op.Matmul m -> m.weight().byteSize() + (m.bias() == null ? 0 : m.bias().byteSize());
             case Op.LmHead h -> h.table().byteSize();
             case Op.LayerNorm n -> n.gamma().byteSize() + n.beta().byteSize();
             default -> 0;
@@ -71,9 +71,9 @@ final class CpuPlan implements ExecutionPlan {
 
     private static int scratchNeed(Op op) {
         return switch (op) {
-            case Op.MatMul m -> MatMulKernel.scratchFloats(m.weight().cols());
-            case Op.LmHead h -> MatMulKernel.scratchFloats(h.table().cols());
-            case Op.AlibiAttention a -> AttentionKernel.ROWS * (a.capacity() + AttentionKernel.ROWS);
+            case Op.Matmul m -> MatmulKernel.scratchFloats(m.weight().cols());
+            case Op.LmHead h -> MatmulKernel.scratchFloats(h.table().cols());
+            case Op.AlibiAttention a -> AlibiAttentionKernel.ROWS * (a.capacity() + AlibiAttentionKernel.ROWS);
             default -> 0;
         };
     }
@@ -82,8 +82,8 @@ final class CpuPlan implements ExecutionPlan {
         return switch (op) {
             case Op.Embedding e -> embedding(e);
             case Op.LayerNorm n -> layerNorm(n);
-            case Op.MatMul m -> matMul(m.weight(), backend.vector(m.bias()), array(m.in()), array(m.out()), m.out().cols(), false);
-            case Op.LmHead h -> matMul(h.table(), null, array(h.in()), array(h.logits()), h.logits().cols(), true);
+            case Op.Matmul m -> matMul(m);
+            case Op.LmHead h -> lmHead(h);
             case Op.Gelu g -> elementwise(g.in().cols(), (s, e) -> GeluKernel.range(array(g.in()), array(g.out()), s, e));
             case Op.Add a -> elementwise(a.out().cols(), (s, e) -> AddKernel.range(array(a.a()), array(a.b()), array(a.out()), s, e));
             case Op.KvStore k -> kvStore(k);
@@ -98,19 +98,8 @@ final class CpuPlan implements ExecutionPlan {
     }
 
     private Task embedding(Op.Embedding e) {
-        Weight table = e.table();
         float[] out = array(e.out());
-        int cols = table.cols();
-        int vocab = table.rows();
-        long rowBytes = (long) cols * table.dtype().bytes();
-        return step -> {
-            int[] tokens = step.tokens();
-            for (int r = 0; r < tokens.length; r++) {
-                int t = tokens[r];
-                if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside [0, " + vocab + ")");
-                MatMulKernel.widen(table.dtype(), table.data(), t * rowBytes, cols, out, r * cols);
-            }
-        };
+        return step -> EmbeddingKernel.rows(e.table(), step.tokens(), out);
     }
 
     private Task layerNorm(Op.LayerNorm n) {
@@ -124,15 +113,20 @@ final class CpuPlan implements ExecutionPlan {
     }
 
     /** Output columns are split between threads in multiples of 16 (whole 4x4 tiles, whole cache lines). */
-    private Task matMul(Weight w, float[] bias, float[] in, float[] out, int outCols, boolean lastRowsOnly) {
-        int k = w.cols();
-        int n = w.rows();
-        return step -> {
-            int rows = lastRowsOnly ? step.logitRows() : step.rows();
-            int xOff = lastRowsOnly ? (step.rows() - rows) * k : 0;
-            team.parallelFor(n, 16, (o0, o1, t) ->
-                    MatMulKernel.run(w, bias, in, xOff, rows, out, 0, outCols, o0, o1, scratch[t]));
-        };
+    private Task matMul(Op.Matmul m) {
+        Weight w = m.weight();
+        float[] bias = backend.vector(m.bias()), in = array(m.in()), out = array(m.out());
+        int outCols = m.out().cols();
+        return step -> team.parallelFor(w.rows(), 16, (o0, o1, t) ->
+                MatmulKernel.run(w, bias, in, 0, step.rows(), out, 0, outCols, o0, o1, scratch[t]));
+    }
+
+    private Task lmHead(Op.LmHead h) {
+        Weight table = h.table();
+        float[] in = array(h.in()), logits = array(h.logits());
+        int ld = h.logits().cols();
+        return step -> team.parallelFor(table.rows(), 16, (o0, o1, t) ->
+                LmHeadKernel.range(table, in, step.rows(), step.logitRows(), logits, ld, o0, o1, scratch[t]));
     }
 
     private interface Range {
@@ -145,35 +139,17 @@ final class CpuPlan implements ExecutionPlan {
 
     private Task kvStore(Op.KvStore k) {
         float[] qkv = array(k.qkv()), q = array(k.q()), kc = array(k.kCache()), vc = array(k.vCache());
-        int heads = k.heads(), hd = k.headDim();
-        int capacity = k.capacity();
-        int width = heads * hd;
-        return step -> {
-            // Split by head: the transposed key writes touch headDim cache lines per head and
-            // position, mostly misses after a token's weight stream; the threads wait on them in parallel.
-            team.parallelFor(heads, 1, (h0, h1, t) -> {
-                for (int r = 0; r < step.rows(); r++) {
-                    int pos = step.position() + r;
-                    for (int h = h0; h < h1; h++) {
-                        int src = r * 3 * width + h * 3 * hd;     // [heads, 3, headDim] within the row
-                        System.arraycopy(qkv, src, q, r * width + h * hd, hd);
-                        for (int d = 0; d < hd; d++) kc[(h * hd + d) * capacity + pos] = qkv[src + hd + d];
-                        System.arraycopy(qkv, src + 2 * hd, vc, (h * capacity + pos) * hd, hd);
-                    }
-                }
-            });
-        };
+        // Split by head: the transposed key writes touch headDim cache lines per head and
+        // position, mostly misses after a token's weight stream; the threads wait on them in parallel.
+        return step -> team.parallelFor(k.heads(), 1, (h0, h1, t) ->
+                KvStoreKernel.heads(qkv, q, kc, vc, k.heads(), k.headDim(), k.capacity(), step.position(), step.rows(), h0, h1));
     }
 
     private Task argmax(Op.Argmax a) {
         float[] logits = array(a.logits()), token = array(a.token());
         int vocab = a.logits().cols();
         return step -> {
-            for (int r = 0; r < step.logitRows(); r++) {
-                int base = r * vocab, best = 0;
-                for (int i = 1; i < vocab; i++) if (logits[base + i] > logits[base + best]) best = i;
-                token[r] = best;
-            }
+            for (int r = 0; r < step.logitRows(); r++) token[r] = ArgmaxKernel.row(logits, r * vocab, vocab);
         };
     }
 
@@ -196,7 +172,7 @@ final class CpuPlan implements ExecutionPlan {
         int width = heads * hd;
         float[] slopes = a.slopes();
         float scale = a.scale();
-        int block = AttentionKernel.ROWS;
+        int block = AlibiAttentionKernel.ROWS;
         return step -> {
             int rowBlocks = (step.rows() + block - 1) / block;
             team.parallelFor(rowBlocks * heads, 1, (s, e, t) -> {
@@ -205,10 +181,10 @@ final class CpuPlan implements ExecutionPlan {
                     int count = Math.min(block, step.rows() - r0);
                     int len0 = step.position() + r0 + 1;
                     if (count == 1) {
-                        AttentionKernel.attend(q, r0 * width + h * hd, kc, h * hd * capacity, capacity, vc, h * capacity * hd,
+                        AlibiAttentionKernel.attend(q, r0 * width + h * hd, kc, h * hd * capacity, capacity, vc, h * capacity * hd,
                                 len0, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd);
                     } else {
-                        AttentionKernel.attendRows(q, r0 * width + h * hd, width, count, kc, h * hd * capacity, capacity, vc,
+                        AlibiAttentionKernel.attendRows(q, r0 * width + h * hd, width, count, kc, h * hd * capacity, capacity, vc,
                                 h * capacity * hd, len0, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd, width);
                     }
                 }

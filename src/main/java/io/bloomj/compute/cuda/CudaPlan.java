@@ -125,7 +125,7 @@ final class CudaPlan extends RecordedPlan {
                 yield List.of(launch(l, CudaSignatures.LAYER_NORM, null, a, DeviceLaunch.PerStep.NONE, s -> new int[] {s.rows(), 1, 1},
                         new int[] {256, 1, 1}, 0, l.weightBytes()));
             }
-            case Kernel.MatMul m -> List.of(matmul(l, m));
+            case Kernel.Matmul m -> List.of(matmul(l, m));
             case Kernel.LmHead h -> List.of(lmHead(l, h));
             case Kernel.LmHeadArgmax h -> lmHeadArgmax(l, h);
             case Kernel.Argmax am -> argmax(l, am);
@@ -193,7 +193,7 @@ final class CudaPlan extends RecordedPlan {
         return w.dtype() == DType.BF16 && cuda.device.major() >= 8 && w.cols() % 8 == 0;
     }
 
-    private CudaLaunch matmul(Launch l, Kernel.MatMul m) {
+    private CudaLaunch matmul(Launch l, Kernel.Matmul m) {
         Weight w = m.weight();
         int N = w.rows();
         boolean hasRes = m.epilogue() == Kernel.Epilogue.RESIDUAL;

@@ -47,9 +47,9 @@ public sealed interface Kernel {
      * {@code out[r] = epilogue(weight . in[r] + bias)} over the step's rows; {@code bias} may be null;
      * {@code residual} is set exactly when the epilogue is {@link Epilogue#RESIDUAL}.
      */
-    record MatMul(Variant variant, Buffer in, Weight weight, Weight bias, Epilogue epilogue, Buffer residual, Buffer out)
+    record Matmul(Variant variant, Buffer in, Weight weight, Weight bias, Epilogue epilogue, Buffer residual, Buffer out)
             implements Kernel {
-        public MatMul {
+        public Matmul {
             if ((epilogue == Epilogue.RESIDUAL) != (residual != null)) {
                 throw new IllegalArgumentException("a residual buffer goes with the RESIDUAL epilogue only");
             }

@@ -36,7 +36,7 @@ public final class Lowering {
             case Op.Embedding e -> out.add(new Launch(new Kernel.Embedding(e.table(), e.out()), When.ALWAYS, "embedding", 0));
             case Op.LayerNorm n -> out.add(new Launch(new Kernel.LayerNorm(n.in(), n.gamma(), n.beta(), n.eps(), n.out()), When.ALWAYS,
                     "layer_norm", n.gamma().byteSize() + n.beta().byteSize()));
-            case Op.MatMul m -> {
+            case Op.Matmul m -> {
                 if (fusions.contains(Fusion.MATMUL_GELU) && next instanceof Op.Gelu g && g.in().equals(m.out()) && g.out().equals(m.out())) {
                     matmul(m, Kernel.Epilogue.GELU, null, m.out(), "matmul+gelu", out);
                     return 1;
@@ -71,12 +71,12 @@ public final class Lowering {
         return 0;
     }
 
-    private static void matmul(Op.MatMul m, Kernel.Epilogue epilogue, io.bloomj.compute.Buffer residual, io.bloomj.compute.Buffer out,
+    private static void matmul(Op.Matmul m, Kernel.Epilogue epilogue, io.bloomj.compute.Buffer residual, io.bloomj.compute.Buffer out,
                                String profileName, List<Launch> launches) {
         Weight bias = m.bias();
         long bytes = m.weight().byteSize() + (bias == null ? 0 : bias.byteSize());
         for (Kernel.Variant v : Kernel.Variant.values()) {
-            launches.add(new Launch(new Kernel.MatMul(v, m.in(), m.weight(), bias, epilogue, residual, out),
+            launches.add(new Launch(new Kernel.Matmul(v, m.in(), m.weight(), bias, epilogue, residual, out),
                     v == Kernel.Variant.GEMV ? When.FEW_ROWS : When.MANY_ROWS, profileName, bytes));
         }
     }

@@ -56,7 +56,7 @@ final class OpenClPlan extends RecordedPlan {
         return switch (l.kernel()) {
             case Kernel.Embedding e -> embedding(l, e);
             case Kernel.LayerNorm n -> List.of(layerNorm(l, n));
-            case Kernel.MatMul m -> matmul(l, m);
+            case Kernel.Matmul m -> matmul(l, m);
             case Kernel.LmHead h -> lmHead(l, h);
             case Kernel.LmHeadArgmax h -> lmHeadArgmax(l, h);
             case Kernel.Argmax a -> argmax(l, a);
@@ -142,7 +142,7 @@ final class OpenClPlan extends RecordedPlan {
         return gpu ? s -> new long[] {(long) rows * wg} : s -> new long[] {(rows + 3) / 4};
     }
 
-    private List<ClLaunch> matmul(Launch l, Kernel.MatMul m) {
+    private List<ClLaunch> matmul(Launch l, Kernel.Matmul m) {
         Weight w = m.weight();
         int K = w.cols();
         DeviceBuffer bias = cl.weights().vector(m.bias(), w.rows());

@@ -14,10 +14,10 @@ import static io.bloomj.compute.cpu.Vectors.L;
  * bias is {@code slope * j} on the key position j, as transformers builds it (it differs from
  * {@code slope * (j - p)} by a per-row constant, which softmax cancels).
  */
-final class AttentionKernel {
+final class AlibiAttentionKernel {
     private static final FloatVector IOTA = FloatVector.fromArray(F, iota(), 0);
 
-    private AttentionKernel() {}
+    private AlibiAttentionKernel() {}
 
     private static float[] iota() {
         float[] a = new float[L];

@@ -23,7 +23,7 @@ import static io.bloomj.compute.cpu.Vectors.LE;
  * reused against every input row in 4x4 register tiles. Both split the output columns
  * {@code [o0, o1)} between threads, so no two threads write the same element.
  */
-final class MatMulKernel {
+final class MatmulKernel {
     /**
      * Depth of a GEMM k-block. Each 4x4 tile ends with 16 horizontal reductions, so deeper blocks
      * amortise them better; 1024 (a 16 KiB panel, 4 KiB per input row) measured fastest on a
@@ -40,7 +40,7 @@ final class MatMulKernel {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    private MatMulKernel() {}
+    private MatmulKernel() {}
 
     /**
      * Computes output columns {@code [o0, o1)} of {@code n} rows.
