@@ -1,6 +1,7 @@
 package io.bloomj.api;
 
 import io.bloomj.chat.ChatFormat;
+import io.bloomj.testing.ReferenceBloom;
 import io.bloomj.testing.TestTokenizer;
 import io.bloomj.testing.TinyBloom;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,11 +24,29 @@ class TextGenerationTest {
     @TempDir
     Path dir;
 
+    /** The independent double-precision model of the checkpoint written below. */
+    private ReferenceBloom reference;
+
     @BeforeEach
     void checkpoint() throws IOException {
-        TinyBloom.standard().withVocab(TestTokenizer.VOCAB + 12).writeTo(dir);
+        TinyBloom spec = TinyBloom.standard().withVocab(TestTokenizer.VOCAB + 12);
+        reference = new ReferenceBloom(spec, spec.writeTo(dir));
         TestTokenizer.write(dir);
     }
+
+    /** log softmax(logits)[token] in double, from the reference's logits. */
+    private static double logProb(double[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (double l : logits) max = Math.max(max, l);
+        for (double l : logits) sum += Math.exp(l - max);
+        return logits[token] - max - Math.log(sum);
+    }
+
+    /**
+     * Log-probabilities follow from logits agreeing to ~1e-3 (ReferenceParityTest): a difference of
+     * d in every logit moves a log-softmax by at most 2d.
+     */
+    private static final double LOGPROB_TOLERANCE = 3e-3;
 
     private BloomModel load(int context) {
         return Bloom.load(dir, LoadOptions.defaults().withThreads(2).withContextLength(context));
@@ -164,38 +183,56 @@ class TextGenerationTest {
             Score s = m.score("La capitale de la France est", " Paris.");
             int[] ctx = m.requireTokenizer().encode("La capitale de la France est");
             int[] all = ChatFormat.concat(ctx, s.tokens());
-            float[][] logits = m.logitsPerPosition(all);
+            double[][] logits = reference.logits(all);
             double sum = 0;
             for (int i = 0; i < s.tokens().length; i++) {
-                double lp = Session.logSoftmaxAt(logits[ctx.length - 1 + i], s.tokens()[i]);
-                assertEquals(lp, s.perToken()[i], 1e-4);
+                double lp = logProb(logits[ctx.length - 1 + i], s.tokens()[i]);
+                assertEquals(lp, s.perToken()[i], LOGPROB_TOLERANCE, "token " + i);
                 sum += lp;
             }
-            assertEquals(sum, s.sum(), 1e-3);
-            assertTrue(s.sum() < 0);
+            assertTrue(s.tokens().length >= 2, "the continuation is several tokens: " + s.tokens().length);
+            assertEquals(sum, s.sum(), LOGPROB_TOLERANCE * s.tokens().length);
+            assertEquals(sum / s.tokens().length, s.mean(), LOGPROB_TOLERANCE);
         }
     }
 
+    /**
+     * Sliding-window perplexity against the reference computed here from scratch: each window is a
+     * fresh sequence of at most {@code window} tokens starting every {@code stride}, and each token
+     * is scored once, in the first window that reaches it, with that window's context.
+     */
     @Test
     void perplexityScoresEveryTokenOnceWithSlidingWindows() {
-        try (BloomModel m = load(32)) {
+        int window = 32, stride = 12;
+        try (BloomModel m = load(window)) {
             int[] tokens = m.requireTokenizer().encode("Bonjour, ça va ? The quick brown fox jumps over the lazy dog. C'est quoi le deep learning ?");
-            assertTrue(tokens.length > 40);
-            Perplexity whole;
-            try (BloomModel big = load(256)) {
-                whole = big.perplexity(tokens, tokens.length, tokens.length);
-                double[] lp;
-                try (Session s = big.newSession(tokens.length)) {
-                    lp = s.appendScored(tokens);
+            assertTrue(tokens.length > 2 * window, "several windows: " + tokens.length + " tokens");
+            double nll = 0;
+            int scored = 0, windows = 0, prevEnd = 0;
+            for (int begin = 0; prevEnd < tokens.length; begin += stride) {
+                int end = Math.min(begin + window, tokens.length);
+                int[] w = java.util.Arrays.copyOfRange(tokens, begin, end);
+                double[][] logits = reference.logits(w);
+                for (int t = Math.max(prevEnd, begin + 1); t < end; t++) {
+                    nll -= logProb(logits[t - begin - 1], tokens[t]);
+                    scored++;
                 }
-                double nll = 0;
-                for (int i = 1; i < lp.length; i++) nll -= lp[i];
-                assertEquals(Math.exp(nll / (tokens.length - 1)), whole.perplexity(), 1e-3 * whole.perplexity());
+                windows++;
+                prevEnd = end;
             }
-            Perplexity sliding = m.perplexity(tokens, 32, 16);
-            assertEquals(tokens.length - 1, sliding.scoredTokens());
-            assertTrue(sliding.windows() > 2);
-            assertTrue(sliding.perplexity() > 1 && Double.isFinite(sliding.perplexity()));
+            Perplexity sliding = m.perplexity(tokens, window, stride);
+            assertEquals(tokens.length - 1, scored);
+            assertEquals(scored, sliding.scoredTokens());
+            assertEquals(windows, sliding.windows());
+            assertEquals(nll, sliding.nll(), LOGPROB_TOLERANCE * scored);
+            assertEquals(Math.exp(nll / scored), sliding.perplexity(), LOGPROB_TOLERANCE * sliding.perplexity());
+
+            // Windows change the result (less context for later tokens): the check above can tell them apart.
+            double[][] whole = reference.logits(tokens);
+            double wholeNll = 0;
+            for (int t = 1; t < tokens.length; t++) wholeNll -= logProb(whole[t - 1], tokens[t]);
+            assertTrue(Math.abs(wholeNll - nll) > 2 * LOGPROB_TOLERANCE * scored,
+                    "one long window gives " + wholeNll + ", sliding windows " + nll + ": too close to prove anything");
         }
     }
 

@@ -6,6 +6,8 @@ import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.engine.Sampler;
+import io.bloomj.testing.ReferenceBloom;
+import io.bloomj.testing.SafetensorsReader;
 import io.bloomj.testing.TinyBloom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,10 +110,21 @@ class CliTest {
         Path out = tmp.resolve("random");
         Result r = run("random-model", "--shape", "tiny", "--out", out.toString(), "--dtype", "f16", "--seed", "3");
         assertEquals(0, r.code(), r.err());
+        // The file holds a BLOOM the independent reference reads back: the tiny shape, in f16, and the
+        // engine's logits of it agree with the reference's.
+        TinyBloom tinyShape = new TinyBloom(4096, 128, 2, 8, "F16", false, true, false, 1, 0);
+        ReferenceBloom reference = new ReferenceBloom(tinyShape, SafetensorsReader.read(out.resolve("model.safetensors")));
+        int[] tokens = {1, 2, 3, 4000};
+        double[] expected = reference.logits(tokens)[tokens.length - 1];
         try (BloomModel m = Bloom.load(out, LoadOptions.defaults().withThreads(2))) {
             assertEquals(128, m.config().hiddenSize());
-            float[] logits = m.logits(new int[] {1, 2, 3});
-            for (float f : logits) assertTrue(Float.isFinite(f));
+            float[] logits = m.logits(tokens);
+            double spread = 0;
+            for (int v = 0; v < expected.length; v++) {
+                assertEquals(expected[v], logits[v], 1e-3 * (1 + Math.abs(expected[v])), "token " + v);
+                spread = Math.max(spread, Math.abs(expected[v]));
+            }
+            assertTrue(spread > 0.1, "logits of a random model are not all ~0: " + spread);
         }
         byte[] before = Files.readAllBytes(out.resolve("model.safetensors"));
         Result again = run("random-model", "--shape", "tiny", "--out", out.toString(), "--seed", "4");

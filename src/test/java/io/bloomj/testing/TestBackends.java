@@ -35,11 +35,19 @@ public final class TestBackends {
 
     /** Skips (or, in CI, fails) the calling test when there is no OpenCL device. */
     public static void assumeOpenCl() {
-        String why = openClUnavailable();
-        if (why != null && "1".equals(System.getenv("BLOOMJ_REQUIRE_OPENCL"))) {
-            throw new AssertionError("BLOOMJ_REQUIRE_OPENCL=1 but OpenCL is unavailable: " + why);
+        requireOrSkip("OpenCL", openClUnavailable(), "1".equals(System.getenv("BLOOMJ_REQUIRE_OPENCL")));
+    }
+
+    /**
+     * Nothing when {@code why} is null (the backend can run); otherwise skips the calling test with
+     * the reason, or fails it when the backend is {@code required} (CI for OpenCL, gpu-check.sh for CUDA).
+     */
+    public static void requireOrSkip(String backend, String why, boolean required) {
+        if (why != null && required) {
+            throw new AssertionError("BLOOMJ_REQUIRE_" + backend.toUpperCase(java.util.Locale.ROOT) + "=1 but " + backend
+                    + " is unavailable: " + why);
         }
-        Assumptions.assumeTrue(why == null, "OpenCL tests skipped: " + why);
+        Assumptions.assumeTrue(why == null, backend + " tests skipped: " + why);
     }
 
     public static List<Named> openCl() {
@@ -55,11 +63,7 @@ public final class TestBackends {
 
     /** Skips (or, with {@code BLOOMJ_REQUIRE_CUDA=1}, fails) the calling test when there is no usable GPU. */
     public static void assumeCuda() {
-        String why = cudaUnavailable();
-        if (why != null && "1".equals(System.getenv("BLOOMJ_REQUIRE_CUDA"))) {
-            throw new AssertionError("BLOOMJ_REQUIRE_CUDA=1 but CUDA is unavailable: " + why);
-        }
-        Assumptions.assumeTrue(why == null, "CUDA tests skipped: " + why);
+        requireOrSkip("CUDA", cudaUnavailable(), "1".equals(System.getenv("BLOOMJ_REQUIRE_CUDA")));
     }
 
     /** Every backend available here. */

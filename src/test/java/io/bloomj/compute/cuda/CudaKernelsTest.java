@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,11 +81,16 @@ class CudaKernelsTest {
         assertTrue(e.getMessage().startsWith("CUDA backend unavailable: ") && e.getMessage().contains(why), e.getMessage());
     }
 
+    /** gpu-check.sh sets BLOOMJ_REQUIRE_CUDA=1 so that a GPU machine that cannot run CUDA fails instead of skipping. */
     @Test
     void theRequireFlagTurnsASkipIntoAFailureOnlyWhenAsked() {
-        // TestBackends.assumeCuda skips with the reason here; BLOOMJ_REQUIRE_CUDA=1 (gpu-check.sh) makes it fail.
-        if (System.getenv("BLOOMJ_REQUIRE_CUDA") == null && CudaBackend.unavailableReason() != null) {
-            assertThrows(org.opentest4j.TestAbortedException.class, TestBackends::assumeCuda);
-        }
+        String why = "the CUDA driver reports no GPU";
+        org.opentest4j.TestAbortedException skipped = assertThrows(org.opentest4j.TestAbortedException.class,
+                () -> TestBackends.requireOrSkip("CUDA", why, false));
+        assertTrue(skipped.getMessage().contains("CUDA tests skipped: " + why), skipped.getMessage());
+        AssertionError failed = assertThrows(AssertionError.class, () -> TestBackends.requireOrSkip("CUDA", why, true));
+        assertEquals("BLOOMJ_REQUIRE_CUDA=1 but CUDA is unavailable: " + why, failed.getMessage());
+        TestBackends.requireOrSkip("CUDA", null, true);   // available: runs, whatever the flag
+        TestBackends.requireOrSkip("CUDA", null, false);
     }
 }

@@ -5,6 +5,7 @@ import io.bloomj.InsufficientMemoryException;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
+import io.bloomj.compute.UnsupportedOpException;
 import io.bloomj.tensor.ProgressListener;
 import io.bloomj.testing.TestBackends;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,6 +83,21 @@ class OpenClErrorsTest {
                     () -> cl.plan(new Graph(ops, rows, new Buffer("b0", rows, cols), null, Set.of())));
             assertTrue(e.needed() > cl.device().globalMemory() - 1, e.getMessage());
             assertTrue(e.getMessage().matches(".*needs [0-9.]+ GB, the device has [0-9.]+ GB.*"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anOpBeyondTheKernelsLimitsFailsAtPlanTimeBeforeAnyAllocation() {
+        try (OpenClBackend cl = OpenClBackend.open(0, KernelStyle.AUTO, tmp, ProgressListener.NONE)) {
+            int heads = 2, hd = OpenClBackend.MAX_HEAD_DIM + 1, capacity = 4;
+            Buffer q = new Buffer("q", 1, heads * hd), out = new Buffer("out", 1, heads * hd);
+            Buffer k = new Buffer("k_cache", heads * hd, capacity), v = new Buffer("v_cache", heads * capacity, hd);
+            Op attention = new Op.AlibiAttention(q, k, v, heads, hd, new float[] {0.5f, 0.25f}, 0.1f, out);
+            assertTrue(!cl.supports(attention));
+            UnsupportedOpException e = assertThrows(UnsupportedOpException.class,
+                    () -> cl.plan(new Graph(List.of(attention), 1, out, null, Set.of(k, v))));
+            assertTrue(e.getMessage().contains("opencl backend cannot run op alibi_attention"), e.getMessage());
+            assertEquals(0, cl.peakDeviceMemory(), "nothing was allocated");
         }
     }
 
