@@ -16,7 +16,7 @@ out="benchmarks/results/cuda-$card"
 mkdir -p "$out"
 
 if [[ -z "${SKIP_TESTS:-}" ]]; then
-  BLOOMJ_REQUIRE_CUDA=1 mvn -B test -Dtest='CudaKernelsTest,CudaModelParityTest,OpParityTest,SampleOpTest,MemoryProbeTest,KernelFilesTest' 2>&1 | tee "$out/tests.log"
+  BLOOMJ_REQUIRE_CUDA=1 mvn -B test -Dtest='CudaKernelsTest,CudaSignaturesTest,CudaModelParityTest,OpParityTest,SampleOpTest,MemoryProbeTest,KernelFilesTest,BackendsTest' 2>&1 | tee "$out/tests.log"
 fi
 mvn -B -q -DskipTests install
 mvn -B -q -f benchmarks/pom.xml -DskipTests package
@@ -31,7 +31,7 @@ for b in cuda opencl; do
 done
 bin/bloomj bench --random 3b --backend cuda -p 512 -n 128 -r 5 --probe-mib 4096 --profile > "$out/bench-3b-cuda.md" || true
 # JMH kernels at the real shapes
-$java $flags -jar benchmarks/target/benchmarks.jar "KernelBenchmark|AttentionBenchmark|PrefillGemmBenchmark|BandwidthBenchmark" \
+$java $flags -jar benchmarks/target/benchmarks.jar "KernelBenchmark|OpBenchmark|AttentionBenchmark|PrefillGemmBenchmark|BandwidthBenchmark" \
   -p backend=cuda,opencl -rf json -rff "$out/jmh-kernels.json" | tee "$out/jmh.log"
 bin/bloomj report "$out"/*.json -o "$out/report"
 echo "results in $out"

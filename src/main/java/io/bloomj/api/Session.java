@@ -22,7 +22,11 @@ public final class Session implements AutoCloseable {
     private final int vocab;
     private final int eos;
     private final BloomTokenizer tokenizer;
-    /** Every token in the KV cache, in order (the repetition penalty looks at them). */
+    /**
+     * Every token in the KV cache, in order, for {@link #tokens()}. The repetition penalty does not
+     * read it: the backend keeps its own record of the tokens seen (the {@code seen} buffer of the
+     * graph's sample op, marked on the device at every step).
+     */
     private int[] history = new int[256];
 
     Session(Sequence sequence, int vocab, int eos, BloomTokenizer tokenizer) {

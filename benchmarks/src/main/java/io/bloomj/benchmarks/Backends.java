@@ -4,7 +4,6 @@ import io.bloomj.api.Bloom;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.compute.Backend;
 import io.bloomj.tensor.ProgressListener;
-import io.bloomj.compute.Backends;
 
 /**
  * Opens the backend a benchmark's {@code backend} parameter names ({@link Bloom#backends()}: cpu,
@@ -17,7 +16,7 @@ final class Backends {
     static Backend open(String name, int threads) {
         LoadOptions options = LoadOptions.defaults()
                 .withBackend(name)
-                .withThreads(threads > 0 ? threads : Backends.defaultThreads())
+                .withThreads(threads > 0 ? threads : io.bloomj.compute.Backends.defaultThreads())
                 .withDevice(Integer.getInteger("bloomj.device", 0));
         return Bloom.openBackend(options, ProgressListener.NONE);
     }

@@ -5,7 +5,6 @@ import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.api.Session;
 import io.bloomj.tensor.DType;
-import io.bloomj.compute.cpu.CpuBackend;
 import io.bloomj.model.ModelShape;
 import io.bloomj.model.RandomCheckpointWriter;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,7 +67,7 @@ public class ModelBenchmark {
         dir = Files.createTempDirectory("bloomj-jmh-");
         ModelShape s = ModelShape.fromCli(shape);
         RandomCheckpointWriter.write(s.config(), DType.fromCli(dtype), 1, dir.resolve("model"), b -> { });
-        int t = threads > 0 ? threads : CpuBackend.defaultThreads();
+        int t = threads > 0 ? threads : io.bloomj.compute.Backends.defaultThreads();
         model = Bloom.load(dir.resolve("model"), LoadOptions.defaults().withBackend(backend).withThreads(t).withContextLength(CONTEXT));
         decode = model.newSession(CONTEXT);
         prompt = new int[PREFILL];
