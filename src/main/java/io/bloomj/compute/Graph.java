@@ -45,6 +45,29 @@ public record Graph(List<Op> ops, int maxRows, Buffer logits, Buffer argmax, Set
         return true;
     }
 
+    /**
+     * Buffers that live within one step: written by an op before any op reads them, read by a later
+     * op, neither {@link #state()} nor a result read back ({@link #logits()}, {@link #argmax()}).
+     * Their contents never outlive a step, so the plans of one backend, whose steps never overlap,
+     * may share them: a second session on a model costs its KV cache and results, not another set
+     * of activations.
+     */
+    public Set<Buffer> intermediates() {
+        Set<Buffer> written = new LinkedHashSet<>(), readFirst = new LinkedHashSet<>(), readLater = new LinkedHashSet<>();
+        for (Op op : ops) {
+            for (Buffer b : op.inputs()) {
+                if (written.contains(b)) readLater.add(b);
+                else readFirst.add(b);
+            }
+            written.addAll(op.outputs());
+        }
+        Set<Buffer> out = new LinkedHashSet<>();
+        for (Buffer b : written) {
+            if (readLater.contains(b) && !readFirst.contains(b) && !state.contains(b) && !b.equals(logits) && !b.equals(argmax)) out.add(b);
+        }
+        return Collections.unmodifiableSet(out);
+    }
+
     /** Every weight the ops read, in first-use order, each once. */
     public List<Weight> weights() {
         Set<Weight> all = new LinkedHashSet<>();

@@ -1,12 +1,14 @@
 package io.bloomj.compute.cpu;
 
 import io.bloomj.compute.Backend;
+import io.bloomj.compute.Buffer;
 import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
 import io.bloomj.tensor.Weight;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,6 +21,9 @@ public final class CpuBackend implements Backend {
     private final ThreadTeam team;
     /** Biases and LayerNorm parameters widened to fp32, shared by every plan. */
     private final Map<Weight, float[]> vectors = new ConcurrentHashMap<>();
+    /** Intermediates ({@link Graph#intermediates()}) shared by every plan, with how many plans use each. */
+    private final Map<Buffer, float[]> shared = new HashMap<>();
+    private final Map<Buffer, Integer> sharedUsers = new HashMap<>();
 
     public CpuBackend(int threads) {
         this.team = new ThreadTeam(threads);
@@ -34,6 +39,20 @@ public final class CpuBackend implements Backend {
 
     float[] vector(Weight w) {
         return w == null ? null : vectors.computeIfAbsent(w, Weight::toFloatArray);
+    }
+
+    /** The array of intermediate {@code b}, allocated by the first plan that needs it. */
+    synchronized float[] acquireShared(Buffer b) {
+        sharedUsers.merge(b, 1, Integer::sum);
+        return shared.computeIfAbsent(b, k -> new float[(int) k.elements()]);
+    }
+
+    /** A plan is done with intermediate {@code b}; the last one lets it go. */
+    synchronized void releaseShared(Buffer b) {
+        if (sharedUsers.merge(b, -1, Integer::sum) == 0) {
+            sharedUsers.remove(b);
+            shared.remove(b);
+        }
     }
 
     @Override

@@ -37,16 +37,19 @@ final class CpuPlan implements ExecutionPlan {
     private boolean profiling;
     private final float[][] scratch;
     private final StepBounds bounds;
+    /** Buffers shared with the backend's other plans (steps of one backend never overlap). */
+    private final java.util.Set<Buffer> intermediates;
 
     CpuPlan(CpuBackend backend, Graph graph) {
         this.backend = backend;
         this.team = backend.team();
         int scratchFloats = 0;
+        this.intermediates = graph.intermediates();
         for (Buffer b : graph.buffers()) {
             if (b.elements() > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("buffer " + b + " exceeds the CPU backend's 2^31 elements per buffer");
             }
-            arrays.put(b, new float[(int) b.elements()]);
+            arrays.put(b, intermediates.contains(b) ? backend.acquireShared(b) : new float[(int) b.elements()]);
         }
         ops = graph.ops();
         weightBytes = new long[ops.size()];
@@ -235,6 +238,9 @@ final class CpuPlan implements ExecutionPlan {
 
     @Override
     public void close() {
+        synchronized (team) {
+            for (Buffer b : arrays.keySet()) if (intermediates.contains(b)) backend.releaseShared(b);
+        }
         arrays.clear();
     }
 }

@@ -7,7 +7,9 @@ import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.tensor.ProgressListener;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,6 +22,9 @@ import java.util.Set;
 public abstract class DeviceBackend implements Backend {
     protected final DeviceMemory memory;
     protected final ResidentWeights weights;
+    /** Intermediates ({@link Graph#intermediates()}) shared by every plan of this backend, with how many plans use each. */
+    private final Map<Buffer, DeviceBuffer> shared = new HashMap<>();
+    private final Map<Buffer, Integer> sharedUsers = new HashMap<>();
 
     protected DeviceBackend(DeviceMemory memory, ProgressListener progress) {
         this.memory = memory;
@@ -56,7 +61,9 @@ public abstract class DeviceBackend implements Backend {
     /** Every buffer within the largest allocation, and weights + buffers + scratch within what the device has left. */
     private void checkFits(Graph graph, long scratch) {
         long bufferBytes = 0;
+        Set<Buffer> intermediates = graph.intermediates();
         for (Buffer b : graph.buffers()) {
+            if (intermediates.contains(b) && shared.containsKey(b)) continue;   // another plan's, reused
             long bytes = b.elements() * Float.BYTES;
             if (bytes > memory.maxAllocation()) {
                 throw new InsufficientMemoryException(memory.deviceName(), "buffer " + b.name() + " (one allocation; the device's "
@@ -69,6 +76,26 @@ public abstract class DeviceBackend implements Backend {
         long available = memory.availableBytes();
         if (needed > available) {
             throw new InsufficientMemoryException(memory.deviceName(), "the model's weights and a session's buffers", needed, available);
+        }
+    }
+
+    /** The device memory of intermediate {@code b}, allocated by the first plan that needs it. */
+    final synchronized DeviceBuffer acquireShared(Buffer b) {
+        DeviceBuffer d = shared.get(b);
+        if (d == null) {
+            d = memory.allocate(b.elements() * Float.BYTES, b.name());
+            shared.put(b, d);
+        }
+        sharedUsers.merge(b, 1, Integer::sum);
+        return d;
+    }
+
+    /** A plan is done with intermediate {@code b}; the last one frees it. */
+    final synchronized void releaseShared(Buffer b) {
+        int users = sharedUsers.merge(b, -1, Integer::sum);
+        if (users == 0) {
+            sharedUsers.remove(b);
+            memory.free(shared.remove(b));
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * A lowered graph recorded as a fixed list of device launches, the same for every device backend:
- * the graph's buffers and the step's token ids live on the device; a step checks its bounds,
+ * the graph's buffers and the step's token ids live on the device (intermediates shared with the
+ * backend's other plans, see {@link Graph#intermediates()}); a step checks its bounds,
  * uploads the token ids, enqueues the launches that run in it (or replays a captured decode step,
  * where the backend can) and, when profiling, waits and reads each launch's time. Nothing is read
  * back unless asked ({@link #read}): greedy decoding reads one float, the argmax.
@@ -39,6 +40,7 @@ public abstract class RecordedPlan implements ExecutionPlan {
     protected final DeviceBuffer tokens;
     private final StepBounds bounds;
     private final Map<Buffer, DeviceBuffer> buffers = new HashMap<>();
+    private final java.util.Set<Buffer> sharedBuffers;
     private final List<DeviceBuffer> scratch = new ArrayList<>();
     private final List<DeviceLaunch> launches = new ArrayList<>();
     private final MemorySegment hostTokens;
@@ -53,8 +55,11 @@ public abstract class RecordedPlan implements ExecutionPlan {
         this.memory = backend.memory();
         this.graph = graph;
         this.bounds = StepBounds.of(graph);
+        this.sharedBuffers = graph.intermediates();
         try {
-            for (Buffer b : graph.buffers()) buffers.put(b, memory.allocate(b.elements() * Float.BYTES, b.name()));
+            for (Buffer b : graph.buffers()) {
+                buffers.put(b, sharedBuffers.contains(b) ? backend.acquireShared(b) : memory.allocate(b.elements() * Float.BYTES, b.name()));
+            }
             tokens = scratch((long) graph.maxRows() * Integer.BYTES, "tokens");
         } catch (RuntimeException e) {
             release();
@@ -215,7 +220,10 @@ public abstract class RecordedPlan implements ExecutionPlan {
     }
 
     private void release() {
-        buffers.values().forEach(memory::free);
+        for (var e : buffers.entrySet()) {
+            if (sharedBuffers.contains(e.getKey())) backend.releaseShared(e.getKey());
+            else memory.free(e.getValue());
+        }
         buffers.clear();
         scratch.forEach(memory::free);
         scratch.clear();
