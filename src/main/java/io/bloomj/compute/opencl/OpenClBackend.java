@@ -35,11 +35,13 @@ public final class OpenClBackend extends DeviceBackend {
     final ClContext ctx;
     final ClPrograms programs;
     private final KernelStyle style;
+    private final WorkGroups workGroups;
 
-    private OpenClBackend(ClContext ctx, KernelStyle style, Path cacheDir, ProgressListener progress) {
+    private OpenClBackend(ClContext ctx, KernelStyle style, WorkGroups workGroups, Path cacheDir, ProgressListener progress) {
         super(new ClMemory(ctx), progress);
         this.ctx = ctx;
         this.style = style.resolve(ctx.device);
+        this.workGroups = workGroups == null ? WorkGroups.defaults(ctx.device) : workGroups.fittedTo(ctx.device);
         this.programs = new ClPrograms(ctx, cacheDir);
     }
 
@@ -54,6 +56,16 @@ public final class OpenClBackend extends DeviceBackend {
     }
 
     public static OpenClBackend open(int index, KernelStyle style, Path cacheDir, ProgressListener progress) {
+        return open(index, style, null, cacheDir, progress);
+    }
+
+    /** As {@link #open(int, KernelStyle, ProgressListener)} with chosen work-group sizes (null: {@link WorkGroups#defaults}). */
+    public static OpenClBackend open(int index, KernelStyle style, WorkGroups workGroups, ProgressListener progress) {
+        return open(index, style, workGroups, ClPrograms.defaultCacheDir(), progress);
+    }
+
+    /** As {@link #open(int, KernelStyle, WorkGroups, ProgressListener)}, with the compiled-binary cache in {@code cacheDir} (null: none). */
+    public static OpenClBackend open(int index, KernelStyle style, WorkGroups workGroups, Path cacheDir, ProgressListener progress) {
         OpenCl cl = OpenCl.load().orElseThrow(() -> new BloomjException(OpenCl.unavailableReason()));
         List<ClDevice> devices = ClDevice.discover();
         if (devices.isEmpty()) {
@@ -67,7 +79,7 @@ public final class OpenClBackend extends DeviceBackend {
         ClDevice device = devices.get(index);
         if (!device.usable()) throw new BloomjException("OpenCL device " + index + " (" + device + ") " + device.whyNotUsable());
         warnWithoutSignalChaining();
-        return new OpenClBackend(new ClContext(cl, device), style, cacheDir, progress);
+        return new OpenClBackend(new ClContext(cl, device), style, workGroups, cacheDir, progress);
     }
 
     private static volatile boolean warned;
@@ -102,6 +114,10 @@ public final class OpenClBackend extends DeviceBackend {
         return style;
     }
 
+    public WorkGroups workGroups() {
+        return workGroups;
+    }
+
     @Override
     public String name() {
         return "opencl";
@@ -110,8 +126,9 @@ public final class OpenClBackend extends DeviceBackend {
     @Override
     public String description() {
         ClDevice d = ctx.device;
-        return String.format(Locale.ROOT, "OpenCL %s (%s, %s), %d compute units, %.1f GB, %s kernels", d.name(), d.platformName(),
-                d.driverVersion(), d.computeUnits(), d.globalMemory() / 1e9, style.name().toLowerCase(Locale.ROOT));
+        return String.format(Locale.ROOT, "OpenCL %s (%s, %s), %d compute units, %.1f GB, %s kernels%s", d.name(), d.platformName(),
+                d.driverVersion(), d.computeUnits(), d.globalMemory() / 1e9, style.name().toLowerCase(Locale.ROOT),
+                workGroups.equals(WorkGroups.defaults(d)) ? "" : ", " + workGroups);
     }
 
     /**
@@ -136,7 +153,7 @@ public final class OpenClBackend extends DeviceBackend {
     @Override
     protected long scratchBytes(Launch launch, Graph graph) {
         return switch (launch.kernel()) {
-            case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * (h.table().rows() / (4 * OpenClPlan.LM_HEAD_GROUP) + 2);
+            case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * (h.table().rows() / (4 * workGroups.lmHead()) + 2);
             case Kernel.Argmax a -> 8L * a.token().rows() * (a.logits().cols() / OpenClPlan.ARGMAX_CHUNK + 1);
             case Kernel.AlibiAttention a -> 4L * a.heads();
             default -> 0;

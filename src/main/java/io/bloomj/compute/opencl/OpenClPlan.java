@@ -25,25 +25,23 @@ import java.util.List;
  */
 final class OpenClPlan extends RecordedPlan {
     static final int ARGMAX_CHUNK = 4096;
-    static final int LM_HEAD_GROUP = 64;
-    static final int SAMPLE_GROUP = 64;
-    static final int ATTENTION_GROUP = 64;
 
     private final OpenClBackend cl;
     private final ClContext ctx;
     private final boolean gpu;
+    private final WorkGroups groups;
 
     OpenClPlan(OpenClBackend backend, Graph graph, List<Launch> lowered) {
         super(backend, graph);
         this.cl = backend;
         this.ctx = backend.ctx;
         this.gpu = backend.style() == KernelStyle.GPU;
+        this.groups = backend.workGroups();
         record(lowered);
     }
 
-    /** Work-items per group of the GPU-style GEMV (a power of two the device allows). */
     private int gemvGroup() {
-        return (int) Math.min(128, Integer.highestOneBit((int) Math.min(ctx.device.maxWorkGroupSize(), 1024)));
+        return groups.gemv();
     }
 
     @Override
@@ -113,7 +111,7 @@ final class OpenClPlan extends RecordedPlan {
 
     private ClLaunch layerNorm(Launch l, Kernel.LayerNorm n) {
         int cols = n.in().cols();
-        int local = gpu ? (int) Math.min(256, Integer.highestOneBit((int) Math.min(ctx.device.maxWorkGroupSize(), cols))) : 1;
+        int local = gpu ? Math.min(groups.layerNorm(), Integer.highestOneBit(cols)) : 1;
         KernelArgs a = args(ClSignatures.LAYER_NORM).buffer("x", buffer(n.in())).buffer("gamma", cl.weights().vector(n.gamma(), cols))
                 .buffer("beta", cl.weights().vector(n.beta(), cols)).buffer("y", buffer(n.out())).i32("cols", cols).f32("eps", n.eps())
                 .local("scratch", (long) local * Float.BYTES);
@@ -179,7 +177,8 @@ final class OpenClPlan extends RecordedPlan {
     private List<ClLaunch> lmHeadArgmax(Launch l, Kernel.LmHeadArgmax h) {
         Weight w = h.table();
         int K = w.cols();
-        int perGroup = 4 * LM_HEAD_GROUP;   // logits per work-group: 4 per work-item
+        int lmGroup = groups.lmHead();
+        int perGroup = 4 * lmGroup;   // logits per work-group: 4 per work-item
         List<DeviceMatrix.Block> blocks = cl.weights().matrix(w).blocks();
         int groups = 0;
         for (DeviceMatrix.Block b : blocks) groups += (b.rows() + perGroup - 1) / perGroup;
@@ -191,11 +190,11 @@ final class OpenClPlan extends RecordedPlan {
             KernelArgs a = args(ClSignatures.LM_HEAD_ARGMAX).buffer("W", b.buffer()).buffer("x", buffer(h.in())).i32("xoff", 0)
                     .buffer("logits", buffer(h.logits())).i32("yoff", b.row0()).i32("ldy", h.logits().cols()).i32("K", K)
                     .i32("N", b.rows()).i32("rows", 1).buffer("partial_val", pv).buffer("partial_idx", pi).i32("groups", groups)
-                    .i32("g0", g0).local("lval", LM_HEAD_GROUP * Float.BYTES).local("lidx", LM_HEAD_GROUP * Integer.BYTES);
+                    .i32("g0", g0).local("lval", lmGroup * Float.BYTES).local("lidx", lmGroup * Integer.BYTES);
             long items = (b.rows() + 3) / 4;
             out.add(launch(l, ClSignatures.LM_HEAD_ARGMAX, w.dtype(), 0, a,
                     (args, s) -> args.i32("xoff", (s.rows() - s.logitRows()) * K).i32("rows", s.logitRows()),
-                    s -> new long[] {items}, new long[] {LM_HEAD_GROUP}, (long) b.rows() * K * w.dtype().bytes()));
+                    s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
             g0 += (b.rows() + perGroup - 1) / perGroup;
         }
         out.add(argmaxFinal(l, pv, pi, groups, h.token()));
@@ -224,12 +223,12 @@ final class OpenClPlan extends RecordedPlan {
         KernelArgs a = args(ClSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", vocab)
                 .buffer("seen", buffer(sm.seen())).buffer("token", buffer(sm.token())).f32("temperature", 1f).i32("top_k", 0)
                 .f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0)
-                .local("sf", SAMPLE_GROUP * Float.BYTES).local("si", SAMPLE_GROUP * Integer.BYTES);
+                .local("sf", groups.sample() * Float.BYTES).local("si", groups.sample() * Integer.BYTES);
         return launch(l, ClSignatures.SAMPLE, null, 0, a, (args, s) -> {
             var p = s.sampling();
             args.i32("row", s.logitRows() - 1).f32("temperature", p.temperature()).i32("top_k", p.topK()).f32("top_p", p.topP())
                     .f32("min_p", p.minP()).f32("penalty", p.repetitionPenalty()).i64("seed", p.seed()).i64("counter", p.counter());
-        }, s -> new long[] {SAMPLE_GROUP}, new long[] {SAMPLE_GROUP}, 0);
+        }, s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
     }
 
     private ClLaunch kvStore(Launch l, Kernel.KvStore k) {
@@ -240,24 +239,24 @@ final class OpenClPlan extends RecordedPlan {
     }
 
     /** Whether the work-group attention fits this device (GPU style, group size and local memory). */
-    static boolean workGroupAttention(ClDevice device, KernelStyle style, int headDim) {
-        long localBytes = (long) ATTENTION_GROUP * (2 + headDim) * Float.BYTES;
-        return style == KernelStyle.GPU && ATTENTION_GROUP <= device.maxWorkGroupSize() && localBytes <= device.localMemory();
+    static boolean workGroupAttention(ClDevice device, KernelStyle style, int group, int headDim) {
+        long localBytes = (long) group * (2 + headDim) * Float.BYTES;
+        return style == KernelStyle.GPU && group <= device.maxWorkGroupSize() && localBytes <= device.localMemory();
     }
 
     private ClLaunch attention(Launch l, Kernel.AlibiAttention at) {
         int hd = at.headDim();
-        boolean wg = workGroupAttention(ctx.device, cl.style(), hd);
+        int group = groups.attention();
+        boolean wg = workGroupAttention(ctx.device, cl.style(), group, hd);
         KernelSignature sig = wg ? ClSignatures.ALIBI_ATTENTION_WG : ClSignatures.ALIBI_ATTENTION;
         KernelArgs a = args(sig).buffer("q", buffer(at.q())).buffer("kc", buffer(at.kCache())).buffer("vc", buffer(at.vCache()))
                 .buffer("out", buffer(at.out())).buffer("slopes", constant(at.slopes(), "alibi slopes")).i32("heads", at.heads())
                 .i32("capacity", at.capacity()).i32("position", 0).f32("scale", at.scale());
         if (wg) {
-            a.local("lm", ATTENTION_GROUP * Float.BYTES).local("ll", ATTENTION_GROUP * Float.BYTES)
-                    .local("lacc", (long) ATTENTION_GROUP * hd * Float.BYTES);
+            a.local("lm", group * Float.BYTES).local("ll", group * Float.BYTES).local("lacc", (long) group * hd * Float.BYTES);
         }
         return launch(l, sig, null, hd, a, (args, s) -> args.i32("position", s.position()),
-                wg ? s -> new long[] {(long) at.heads() * ATTENTION_GROUP, s.rows()} : s -> new long[] {at.heads(), s.rows()},
-                wg ? new long[] {ATTENTION_GROUP, 1} : null, 0);
+                wg ? s -> new long[] {(long) at.heads() * group, s.rows()} : s -> new long[] {at.heads(), s.rows()},
+                wg ? new long[] {group, 1} : null, 0);
     }
 }
