@@ -66,17 +66,7 @@ class LaunchSizeSweepTest {
                     Buffer in = new Buffer("x", 2, cols), out = new Buffer("y", 2, cols);
                     float[] got = runGraph(cl, List.of(new Op.LayerNorm(in, g.weight(), b.weight(), 1e-5f, out)), 2,
                             new Step(new int[2], 0, 1), out, 2, in, x);
-                    double[] expected = new double[2 * cols];
-                    for (int r = 0; r < 2; r++) {
-                        double mean = 0, var = 0;
-                        for (int i = 0; i < cols; i++) mean += x[r * cols + i];
-                        mean /= cols;
-                        for (int i = 0; i < cols; i++) var += (x[r * cols + i] - mean) * (x[r * cols + i] - mean);
-                        var /= cols;
-                        for (int i = 0; i < cols; i++) {
-                            expected[r * cols + i] = (x[r * cols + i] - mean) / Math.sqrt(var + 1e-5) * g.values()[i] + b.values()[i];
-                        }
-                    }
+                    double[] expected = OpParityTest.layerNorm(x, 2, cols, g.values(), b.values(), 1e-5);
                     assertClose(expected, got, 2 * cols, Tolerances.fp32Sum(cols), what + " layer_norm " + cols);
                 }
                 attention(cl, rnd, what);

@@ -6,7 +6,6 @@ import io.bloomj.compute.device.When;
 import io.bloomj.testing.TestBackends;
 import io.bloomj.testing.Tolerances;
 import io.bloomj.testing.SafetensorsWriter;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -29,13 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what remains is fp32 rounding over the terms summed.
  */
 class OpParityTest {
-    private static final Arena ARENA = Arena.ofShared();
+    /** Test weights live as long as anything references them (other tests reuse {@link #weight}). */
+    private static final Arena ARENA = Arena.ofAuto();
     private static final List<Supplier<Backend>> BACKENDS = TestBackends.all().stream().map(TestBackends.Named::open).toList();
-
-    @AfterAll
-    static void release() {
-        ARENA.close();
-    }
 
     /** A weight whose values are exactly representable in its dtype, with those values in double. */
     record TestWeight(Weight weight, double[] values) {}
@@ -166,17 +161,7 @@ class OpParityTest {
                     Buffer in = new Buffer("x", n, cols), out = new Buffer("y", n, cols);
                     float[] got = run(backend, new Op.LayerNorm(in, g.weight(), b.weight(), 1e-5f, out), n,
                             new Step(tokens(n), 0, 1), out, n, in, x);
-                    double[] expected = new double[n * cols];
-                    for (int r = 0; r < n; r++) {
-                        double mean = 0, var = 0;
-                        for (int i = 0; i < cols; i++) mean += x[r * cols + i];
-                        mean /= cols;
-                        for (int i = 0; i < cols; i++) var += (x[r * cols + i] - mean) * (x[r * cols + i] - mean);
-                        var /= cols;
-                        for (int i = 0; i < cols; i++) {
-                            expected[r * cols + i] = (x[r * cols + i] - mean) / Math.sqrt(var + 1e-5) * g.values()[i] + b.values()[i];
-                        }
-                    }
+                    double[] expected = layerNorm(x, n, cols, g.values(), b.values(), 1e-5);
                     assertClose(expected, got, n * cols, Tolerances.fp32Sum(cols), backend.description() + " layer_norm " + cols);
 
                     float[] y = activations(rnd, n * cols);
@@ -335,6 +320,20 @@ class OpParityTest {
                 }
             }
         }
+    }
+
+    /** LayerNorm of {@code rows} rows in double: biased variance, as torch.nn.LayerNorm. */
+    static double[] layerNorm(float[] x, int rows, int cols, double[] gamma, double[] beta, double eps) {
+        double[] out = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            double mean = 0, var = 0;
+            for (int i = 0; i < cols; i++) mean += x[r * cols + i];
+            mean /= cols;
+            for (int i = 0; i < cols; i++) var += (x[r * cols + i] - mean) * (x[r * cols + i] - mean);
+            var /= cols;
+            for (int i = 0; i < cols; i++) out[r * cols + i] = (x[r * cols + i] - mean) / Math.sqrt(var + eps) * gamma[i] + beta[i];
+        }
+        return out;
     }
 
     static float[] runGraph(Backend backend, List<Op> ops, int maxRows, Step step, Buffer output, int outRows, Object... inputs) {
