@@ -75,6 +75,18 @@ class ClSignaturesTest {
         }
     }
 
+    /** Kernels built from a cached binary (every start after the first) are still checked. */
+    @Test
+    void argumentNamesSurviveTheBinaryCache(@org.junit.jupiter.api.io.TempDir Path cache) {
+        ClDevice device = ClDevice.discover().getFirst();
+        for (int start = 0; start < 2; start++) {
+            try (ClContext ctx = new ClContext(OpenCl.load().orElseThrow(), device); ClPrograms programs = new ClPrograms(ctx, cache);
+                 ClKernel k = new ClKernel(ctx, programs.program("gelu.cl", "-cl-std=CL1.2 -cl-kernel-arg-info"), ClSignatures.GELU)) {
+                assertEquals(List.of("buffer x", "buffer y", "int n"), k.compiledParams(), "start " + start);
+            }
+        }
+    }
+
     @Test
     void aDeclarationThatDisagreesIsRefusedWithBothLists() {
         KernelSignature swapped = KernelSignature.of("gelu", "buffer y, buffer x, int n");
