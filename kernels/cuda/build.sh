@@ -17,7 +17,7 @@ jobs=()
 for cu in "$src"/*.cu; do
   name="$(basename "$cu" .cu)"
   case "$name" in
-    embedding|matmul|lm_head) dtypes="BF16 F16 F32" ;;
+    embedding|matmul|lm_head) dtypes="BF16 F16 F32 Q8_0" ;;
     *) dtypes="F32" ;;
   esac
   for dt in $dtypes; do

@@ -1,5 +1,7 @@
 // Shared by every bloomj CUDA kernel. Weights keep their checkpoint dtype, chosen per build with
-// -DW_BF16 / -DW_F16 / -DW_F32 (one PTX module per dtype); activations, biases and norms are fp32.
+// -DW_BF16 / -DW_F16 / -DW_F32 / -DW_Q8_0 (one PTX module per dtype); activations, biases and norms
+// are fp32. Weight reads take the row's scales s (Q8_0: one fp16 per 32 int8 values, weight = q *
+// scale; the float dtypes ignore s).
 //
 // bf16 is the top half of an fp32: widen by a 16-bit shift.
 //   bf16:            s eeeeeeee mmmmmmm
@@ -18,9 +20,9 @@ struct StepInfo {
 
 #if defined(W_BF16)
 typedef uint16_t wtype;
-__device__ __forceinline__ float loadw(const wtype* p, size_t i) { return __uint_as_float(((uint32_t) p[i]) << 16); }
+__device__ __forceinline__ float loadw(const wtype* p, const uint16_t* s, size_t i) { return __uint_as_float(((uint32_t) p[i]) << 16); }
 // 8 weights from one 128-bit load (uint4 = 8 bf16); the pointer must be 16-byte aligned.
-__device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
+__device__ __forceinline__ void loadw8(const wtype* p, const uint16_t* s, size_t i8, float* out) {
     uint4 v = reinterpret_cast<const uint4*>(p)[i8];
     uint32_t w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
@@ -32,8 +34,8 @@ __device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
 #elif defined(W_F16)
 #include <cuda_fp16.h>
 typedef __half wtype;
-__device__ __forceinline__ float loadw(const wtype* p, size_t i) { return __half2float(p[i]); }
-__device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
+__device__ __forceinline__ float loadw(const wtype* p, const uint16_t* s, size_t i) { return __half2float(p[i]); }
+__device__ __forceinline__ void loadw8(const wtype* p, const uint16_t* s, size_t i8, float* out) {
     uint4 v = reinterpret_cast<const uint4*>(p)[i8];
     const __half2* h = reinterpret_cast<const __half2*>(&v);
 #pragma unroll
@@ -43,10 +45,24 @@ __device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
         out[2 * j + 1] = f.y;
     }
 }
+#elif defined(W_Q8_0)
+#include <cuda_fp16.h>
+// Q8_0: values int8 [rows, cols], scales fp16 [rows, (cols + 31) / 32]; p and s point at one row.
+typedef int8_t wtype;
+__device__ __forceinline__ float q8_scale(const uint16_t* s, size_t block) { return __half2float(__ushort_as_half(s[block])); }
+__device__ __forceinline__ float loadw(const wtype* p, const uint16_t* s, size_t i) { return (float) p[i] * q8_scale(s, i >> 5); }
+// 8 values from one 64-bit load (the row must be 8-byte aligned: K % 8 == 0); they never straddle a block of 32.
+__device__ __forceinline__ void loadw8(const wtype* p, const uint16_t* s, size_t i8, float* out) {
+    uint2 v = reinterpret_cast<const uint2*>(p)[i8];
+    float d = q8_scale(s, i8 >> 2);
+    const int8_t* q = reinterpret_cast<const int8_t*>(&v);
+#pragma unroll
+    for (int j = 0; j < 8; j++) out[j] = (float) q[j] * d;
+}
 #else
 typedef float wtype;
-__device__ __forceinline__ float loadw(const wtype* p, size_t i) { return p[i]; }
-__device__ __forceinline__ void loadw8(const wtype* p, size_t i8, float* out) {
+__device__ __forceinline__ float loadw(const wtype* p, const uint16_t* s, size_t i) { return p[i]; }
+__device__ __forceinline__ void loadw8(const wtype* p, const uint16_t* s, size_t i8, float* out) {
     float4 a = reinterpret_cast<const float4*>(p)[2 * i8], b = reinterpret_cast<const float4*>(p)[2 * i8 + 1];
     out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
     out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
@@ -80,19 +96,22 @@ __device__ __forceinline__ float bloom_gelu(float v) {
     return v * 0.5f * (1.0f + tanhf(0.79788456f * v * (1.0f + 0.044715f * v * v)));
 }
 
-// One weight row against one input row, split over a warp's lanes (128-bit weight loads when K % 8 == 0);
-// returns the full dot product in every lane.
-__device__ __forceinline__ float warp_dot(const wtype* w, const float* xr, int K, int lane) {
+// Scales per row of K values (Q8_0 blocks of 32).
+__device__ __forceinline__ int scale_blocks(int K) { return (K + 31) / 32; }
+
+// One weight row (values w, scales s) against one input row, split over a warp's lanes (wide weight
+// loads when K % 8 == 0); returns the full dot product in every lane.
+__device__ __forceinline__ float warp_dot(const wtype* w, const uint16_t* s, const float* xr, int K, int lane) {
     float acc = 0.0f;
     if ((K % 8) == 0) {
         for (int i8 = lane; i8 < K / 8; i8 += 32) {
             float wv[8];
-            loadw8(w, i8, wv);
+            loadw8(w, s, i8, wv);
             float4 a = reinterpret_cast<const float4*>(xr)[2 * i8], b = reinterpret_cast<const float4*>(xr)[2 * i8 + 1];
             acc += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
         }
     } else {
-        for (int k = lane; k < K; k += 32) acc += loadw(w, k) * xr[k];
+        for (int k = lane; k < K; k += 32) acc += loadw(w, s, k) * xr[k];
     }
     return warp_sum(acc);
 }

@@ -3,7 +3,8 @@
 // in partial_val / partial_idx [rows, groups] from column g0; argmax_final (argmax.cu) finishes.
 #include "common.cuh"
 
-extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const float* __restrict__ x, const StepInfo* __restrict__ step,
+extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const uint16_t* __restrict__ S, const float* __restrict__ x,
+                                          const StepInfo* __restrict__ step,
                                           int K, float* __restrict__ logits, int yoff, int ldy, int N,
                                           float* __restrict__ partial_val, int* __restrict__ partial_idx, int groups, int g0) {
     __shared__ float bv[32];
@@ -12,8 +13,9 @@ extern "C" __global__ void lm_head_argmax(const wtype* __restrict__ W, const flo
     int o = blockIdx.x * warps + warp;
     int stepRows = step->rows, logitRows = step->logit_rows;
     const wtype* w = W + (size_t) min(o, N - 1) * K;
+    const uint16_t* ws = S + (size_t) min(o, N - 1) * scale_blocks(K);
     for (int r = 0; r < logitRows; r++) {
-        float acc = warp_dot(w, x + (size_t) (stepRows - logitRows + r) * K, K, lane);
+        float acc = warp_dot(w, ws, x + (size_t) (stepRows - logitRows + r) * K, K, lane);
         if (lane == 0) {
             if (o < N) logits[(size_t) r * ldy + yoff + o] = acc;
             bv[warp] = o < N ? acc : -INFINITY;

@@ -11,15 +11,17 @@ __device__ __forceinline__ float finish(float acc, const float* bias, int o, int
 
 // GEMV (decode): one warp per output row, blockDim.x / 32 rows per block, 128-bit weight loads,
 // warp-shuffle reduction. Used for rows = 1 (decode) and the few rows of the LM head.
-extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const float* __restrict__ bias, const float* __restrict__ x,
+extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const uint16_t* __restrict__ S,
+                                       const float* __restrict__ bias, const float* __restrict__ x,
                                        int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
                                        const float* __restrict__ res, int has_res) {
     int lane = threadIdx.x & 31;
     int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (o >= N) return;
     const wtype* w = W + (size_t) o * K;
+    const uint16_t* ws = S + (size_t) o * scale_blocks(K);
     for (int r = 0; r < rows; r++) {
-        float acc = warp_dot(w, x + xoff + (size_t) r * K, K, lane);
+        float acc = warp_dot(w, ws, x + xoff + (size_t) r * K, K, lane);
         if (lane == 0) {
             size_t at = (size_t) r * ldy + yoff + o;
             float v = finish(acc, bias, yoff + o, act);
@@ -32,7 +34,8 @@ extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const float*
 // k-slices of 16 staged in shared memory. Works for every dtype and architecture.
 #define TILE 64
 #define KS 16
-extern "C" __global__ void matmul_gemm(const wtype* __restrict__ W, const float* __restrict__ bias, const float* __restrict__ x,
+extern "C" __global__ void matmul_gemm(const wtype* __restrict__ W, const uint16_t* __restrict__ S,
+                                       const float* __restrict__ bias, const float* __restrict__ x,
                                        int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
                                        const float* __restrict__ res, int has_res) {
     __shared__ float xs[KS][TILE + 1];
@@ -45,7 +48,7 @@ extern "C" __global__ void matmul_gemm(const wtype* __restrict__ W, const float*
             int kk = i % KS, m = i / KS;
             int r = r0 + m, o = o0 + m, k = k0 + kk;
             xs[kk][m] = (r < rows && k < K) ? x[xoff + (size_t) r * K + k] : 0.0f;
-            ws[kk][m] = (o < N && k < K) ? loadw(W, (size_t) o * K + k) : 0.0f;
+            ws[kk][m] = (o < N && k < K) ? loadw(W + (size_t) o * K, S + (size_t) o * scale_blocks(K), k) : 0.0f;
         }
         __syncthreads();
 #pragma unroll
@@ -87,7 +90,8 @@ using namespace nvcuda;
 // to bf16 on the way into shared memory, as a bf16 model's activations are; accumulation is fp32.
 #define TC_TILE 64
 #define TC_K 32
-extern "C" __global__ void matmul_gemm_tc(const wtype* __restrict__ W, const float* __restrict__ bias, const float* __restrict__ x,
+extern "C" __global__ void matmul_gemm_tc(const wtype* __restrict__ W, const uint16_t* __restrict__ S,
+                                       const float* __restrict__ bias, const float* __restrict__ x,
                                           int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
                                           const float* __restrict__ res, int has_res) {
     __shared__ __align__(32) __nv_bfloat16 as[TC_TILE][TC_K + 8];

@@ -7,7 +7,10 @@ import io.bloomj.compute.Backends;
 import io.bloomj.hub.ModelLocator;
 import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
+import io.bloomj.tensor.DType;
 import io.bloomj.tokenizer.BloomTokenizer;
+
+import java.lang.foreign.Arena;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +60,14 @@ public final class Bloom {
      */
     public static BloomModel load(Path dir, LoadOptions options, Backend backend) {
         Checkpoint checkpoint = null;
+        Arena quantized = null;
         try {
             checkpoint = Checkpoint.open(dir);
             BloomWeights weights = BloomWeights.from(checkpoint);
+            if (options.weights() == WeightFormat.Q8_0 && weights.matrixDtype() != DType.Q8_0) {
+                quantized = Arena.ofShared();
+                weights = weights.quantized(quantized, options.threads());
+            }
             BloomTokenizer tokenizer = null;
             if (Files.exists(dir.resolve(BloomTokenizer.FILE))) {
                 tokenizer = BloomTokenizer.load(dir);
@@ -70,8 +78,9 @@ public final class Bloom {
                     throw e;
                 }
             }
-            return new BloomModel(checkpoint, weights, backend, options, tokenizer);
+            return new BloomModel(checkpoint, weights, quantized, backend, options, tokenizer);
         } catch (RuntimeException e) {
+            if (quantized != null) quantized.close();
             if (checkpoint != null) checkpoint.close();
             backend.close();
             throw e;

@@ -11,6 +11,7 @@ import io.bloomj.model.BloomWeights;
 import io.bloomj.model.Checkpoint;
 import io.bloomj.tokenizer.BloomTokenizer;
 
+import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -42,13 +43,16 @@ public final class BloomModel implements AutoCloseable {
 
     private final Checkpoint checkpoint;
     private final BloomWeights weights;
+    /** Holds weights quantized at load time (null when the checkpoint's are used as they are). */
+    private final Arena quantized;
     private final Backend backend;
     private final LoadOptions options;
     private final BloomTokenizer tokenizer;
 
-    BloomModel(Checkpoint checkpoint, BloomWeights weights, Backend backend, LoadOptions options, BloomTokenizer tokenizer) {
+    BloomModel(Checkpoint checkpoint, BloomWeights weights, Arena quantized, Backend backend, LoadOptions options, BloomTokenizer tokenizer) {
         this.checkpoint = checkpoint;
         this.weights = weights;
+        this.quantized = quantized;
         this.backend = backend;
         this.options = options;
         this.tokenizer = tokenizer;
@@ -96,9 +100,14 @@ public final class BloomModel implements AutoCloseable {
         return backend.peakDeviceMemory();
     }
 
-    /** The dtype of the weight matrices (for reports). */
+    /** The dtype of the weight matrices as loaded (for reports): BF16, F16, F32 or Q8_0. */
     public String weightDtype() {
-        return weights.lmHead().dtype().name();
+        return weights.matrixDtype().name();
+    }
+
+    /** The loaded weights (the matrices quantized when {@link LoadOptions#weights()} asked for it). */
+    public BloomWeights weights() {
+        return weights;
     }
 
     /** Weight bytes read per decoded token (every matrix once, the LM head included). */
@@ -241,6 +250,7 @@ public final class BloomModel implements AutoCloseable {
     @Override
     public void close() {
         backend.close();
+        if (quantized != null) quantized.close();
         checkpoint.close();
         if (tokenizer != null) tokenizer.close();
     }

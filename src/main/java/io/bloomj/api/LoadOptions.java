@@ -12,8 +12,9 @@ import io.bloomj.compute.Backends;
  * @param threads       CPU threads for the CPU backend
  * @param contextLength KV cache length of a {@link Session}, in tokens (BLOOM itself has no limit)
  * @param batchSize     most prompt tokens processed in one prefill step (larger prompts run in chunks)
+ * @param weights       how the matrices are held: as stored, or quantized to Q8_0 at load time
  */
-public record LoadOptions(String backend, int device, int threads, int contextLength, int batchSize) {
+public record LoadOptions(String backend, int device, int threads, int contextLength, int batchSize, WeightFormat weights) {
     public static final int DEFAULT_CONTEXT = 2048;
     public static final int DEFAULT_BATCH = 512;
 
@@ -22,29 +23,35 @@ public record LoadOptions(String backend, int device, int threads, int contextLe
         if (contextLength < 1) throw new InvalidInputException("context length must be at least 1, got " + contextLength);
         if (device < 0) throw new InvalidInputException("device number must be >= 0, got " + device);
         if (batchSize < 1) throw new InvalidInputException("batch size must be at least 1, got " + batchSize);
+        if (weights == null) throw new InvalidInputException("weight format must be given (checkpoint or q8_0)");
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions("cpu", 0, Backends.defaultThreads(), DEFAULT_CONTEXT, DEFAULT_BATCH);
+        return new LoadOptions("cpu", 0, Backends.defaultThreads(), DEFAULT_CONTEXT, DEFAULT_BATCH, WeightFormat.CHECKPOINT);
     }
 
     public LoadOptions withBackend(String backend) {
-        return new LoadOptions(backend, device, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize, weights);
     }
 
     public LoadOptions withDevice(int device) {
-        return new LoadOptions(backend, device, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize, weights);
     }
 
     public LoadOptions withThreads(int threads) {
-        return new LoadOptions(backend, device, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize, weights);
     }
 
     public LoadOptions withContextLength(int contextLength) {
-        return new LoadOptions(backend, device, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize, weights);
     }
 
     public LoadOptions withBatchSize(int batchSize) {
-        return new LoadOptions(backend, device, threads, contextLength, batchSize);
+        return new LoadOptions(backend, device, threads, contextLength, batchSize, weights);
+    }
+
+    /** {@link WeightFormat#Q8_0} quantizes every matrix to 8 bits at load time (about half the bytes per token). */
+    public LoadOptions withWeights(WeightFormat weights) {
+        return new LoadOptions(backend, device, threads, contextLength, batchSize, weights);
     }
 }

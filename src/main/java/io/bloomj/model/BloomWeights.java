@@ -1,6 +1,10 @@
 package io.bloomj.model;
 
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Q8_0;
 import io.bloomj.tensor.Weight;
+
+import java.lang.foreign.Arena;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +68,40 @@ public record BloomWeights(
                 List.copyOf(layers),
                 ckpt.require("ln_f.weight", h), ckpt.require("ln_f.bias", h),
                 lmHead);
+    }
+
+    /**
+     * The same model with every matrix in {@link DType#Q8_0} (the tied embedding / LM head quantized
+     * once and shared), biases and LayerNorm parameters as they are. The int8 copies live in
+     * {@code arena}; matrices already in Q8_0 are kept.
+     */
+    public BloomWeights quantized(Arena arena, int threads) {
+        Weight emb = Q8_0.quantize(wordEmbeddings, arena, threads);
+        List<Layer> q = new ArrayList<>(layers.size());
+        for (Layer l : layers) {
+            q.add(new Layer(l.inputNormWeight, l.inputNormBias,
+                    Q8_0.quantize(l.qkvWeight, arena, threads), l.qkvBias,
+                    Q8_0.quantize(l.denseWeight, arena, threads), l.denseBias,
+                    l.postAttentionNormWeight, l.postAttentionNormBias,
+                    Q8_0.quantize(l.upWeight, arena, threads), l.upBias,
+                    Q8_0.quantize(l.downWeight, arena, threads), l.downBias));
+        }
+        Weight head = lmHead == wordEmbeddings ? emb : Q8_0.quantize(lmHead, arena, threads);
+        return new BloomWeights(emb, embeddingNormWeight, embeddingNormBias, List.copyOf(q), finalNormWeight, finalNormBias, head);
+    }
+
+    /** Every matrix, each once (the tied LM head is the embedding). */
+    public List<Weight> matrices() {
+        List<Weight> out = new ArrayList<>();
+        out.add(wordEmbeddings);
+        for (Layer l : layers) out.addAll(List.of(l.qkvWeight, l.denseWeight, l.upWeight, l.downWeight));
+        if (lmHead != wordEmbeddings) out.add(lmHead);
+        return out;
+    }
+
+    /** The dtype of the matrices (Q8_0 after {@link #quantized}). */
+    public DType matrixDtype() {
+        return lmHead.dtype();
     }
 
     /** Bytes read from weights per decoded token: every matrix once, plus the LM head. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bloomj.CheckpointException;
 import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Q8_0;
 import io.bloomj.tensor.Weight;
 
 import java.io.IOException;
@@ -34,10 +35,21 @@ import java.util.Map;
  *
  * Every structural promise of the header is checked before a tensor is handed out, so a corrupt or
  * truncated file gives an error naming the file and tensor instead of garbage or a crash.
+ *
+ * <p>8-bit checkpoints ({@code bloomj quantize}) declare {@code "bloomj.weights": "q8_0"} in
+ * {@code __metadata__} and store each quantized matrix {@code W} as two tensors: {@code W} itself,
+ * {@code I8 [rows, cols]}, and {@code W_scale}, {@code F16 [rows, ceil(cols / 32)]}, in the same file
+ * (see {@link io.bloomj.tensor.Q8_0}); they are handed out as one {@link DType#Q8_0} weight named {@code W}.
+ * Everything else (biases, LayerNorm parameters) keeps its float dtype.
  */
 public final class SafetensorsFile {
     /** Headers are small (a few hundred KB for the largest models); anything bigger is corruption. */
     static final long MAX_HEADER_BYTES = 100L << 20;
+    /** The {@code __metadata__} entry that marks an 8-bit checkpoint, and its value. */
+    public static final String WEIGHTS_METADATA = "bloomj.weights";
+    public static final String Q8_0_FORMAT = "q8_0";
+    /** Suffix of the tensor holding a Q8_0 matrix's block scales. */
+    public static final String SCALE_SUFFIX = "_scale";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
@@ -87,11 +99,12 @@ public final class SafetensorsFile {
         }
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;
+        boolean q8 = Q8_0_FORMAT.equals(header.path("__metadata__").path(WEIGHTS_METADATA).asText(null));
         List<Entry> entries = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             if (field.getKey().equals("__metadata__")) continue;
-            entries.add(entry(path, field.getKey(), field.getValue()));
+            entries.add(entry(path, field.getKey(), field.getValue(), q8));
         }
         // Sorted by position: each tensor must end before the next begins, the last within the file.
         entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
@@ -107,18 +120,43 @@ public final class SafetensorsFile {
             }
             previous = e;
         }
+        Map<String, Entry> byName = new LinkedHashMap<>();
+        for (Entry e : entries) byName.put(e.name, e);
+        java.util.Set<String> scaleTensors = new java.util.HashSet<>();
+        for (Entry e : entries) if (e.dtype == DType.Q8_0) scaleTensors.add(e.name + SCALE_SUFFIX);
         Map<String, Weight> tensors = new LinkedHashMap<>();
         for (Entry e : entries) {
-            tensors.put(e.name, new Weight(e.name, e.dtype, e.shape, file.asSlice(dataStart + e.begin, e.end - e.begin)));
+            if (scaleTensors.contains(e.name)) continue;   // part of its matrix's Q8_0 weight
+            MemorySegment data = file.asSlice(dataStart + e.begin, e.end - e.begin);
+            tensors.put(e.name, e.dtype == DType.Q8_0 ? q8Weight(path, e, data, byName.get(e.name + SCALE_SUFFIX), file, dataStart)
+                    : new Weight(e.name, e.dtype, e.shape, data));
         }
         return tensors;
     }
 
-    private static Entry entry(Path path, String name, JsonNode node) {
+    /** A Q8_0 matrix from its int8 values and its F16 scales tensor, both checked. */
+    private static Weight q8Weight(Path path, Entry values, MemorySegment data, Entry scales, MemorySegment file, long dataStart) {
+        if (values.shape.length != 2) {
+            throw new CheckpointException(path, values.name, "an I8 (q8_0) tensor must be a matrix, shape " + java.util.Arrays.toString(values.shape));
+        }
+        String scaleName = values.name + SCALE_SUFFIX;
+        if (scales == null) {
+            throw new CheckpointException(path, values.name, "q8_0 values without their scales: no tensor '" + scaleName + "' in this file");
+        }
+        long[] expected = {values.shape[0], Q8_0.blocks(values.shape[1])};
+        if (scales.dtype != DType.F16 || !java.util.Arrays.equals(scales.shape, expected)) {
+            throw new CheckpointException(path, scaleName, "q8_0 scales must be F16 " + java.util.Arrays.toString(expected)
+                    + " (one per 32 values of a row), found " + scales.dtype.safetensorsName() + " " + java.util.Arrays.toString(scales.shape));
+        }
+        return new Weight(values.name, DType.Q8_0, values.shape, data, file.asSlice(dataStart + scales.begin, scales.end - scales.begin));
+    }
+
+    private static Entry entry(Path path, String name, JsonNode node, boolean q8) {
         if (!node.isObject()) throw new CheckpointException(path, name, "header entry is not an object");
         String dtypeName = node.path("dtype").asText("");
-        DType dtype = DType.fromSafetensors(dtypeName).orElseThrow(() -> new CheckpointException(path, name,
-                "unsupported dtype '" + dtypeName + "' (bloomj reads BF16, F16 and F32)"));
+        DType dtype = q8 && dtypeName.equals(DType.Q8_0.safetensorsName()) ? DType.Q8_0 : DType.fromSafetensors(dtypeName).orElseThrow(
+                () -> new CheckpointException(path, name, "unsupported dtype '" + dtypeName + "' (bloomj reads BF16, F16 and F32, and I8 in "
+                        + "files whose __metadata__ has \"" + WEIGHTS_METADATA + "\": \"" + Q8_0_FORMAT + "\")"));
         JsonNode shapeNode = node.get("shape");
         JsonNode offsets = node.get("data_offsets");
         if (shapeNode == null || !shapeNode.isArray()) {

@@ -7,29 +7,46 @@ import java.util.Arrays;
 /**
  * A read-only tensor held in host memory, usually a zero-copy view of a memory-mapped checkpoint.
  * Row-major; for a matrix, {@code shape = [rows, cols]} and row {@code r} starts at byte
- * {@code r * cols * dtype.bytes()}.
+ * {@code r * cols * dtype.bytes()}. A {@link DType#Q8_0} matrix also has its {@code scales}
+ * ({@link Q8_0}: fp16, {@code [rows, blocks(cols)]}); other tensors have none.
  *
- * @param name  the checkpoint's tensor name, for error messages and profiles
- * @param dtype element type
- * @param shape dimensions, outermost first
- * @param data  exactly {@code numel * dtype.bytes()} bytes, little-endian
+ * @param name   the checkpoint's tensor name, for error messages and profiles
+ * @param dtype  element type
+ * @param shape  dimensions, outermost first
+ * @param data   exactly {@code numel * dtype.bytes()} bytes, little-endian
+ * @param scales the Q8_0 block scales, or null
  */
-public record Weight(String name, DType dtype, long[] shape, MemorySegment data) {
+public record Weight(String name, DType dtype, long[] shape, MemorySegment data, MemorySegment scales) {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
+    /** A tensor stored as it is (bf16, f16, f32). */
+    public Weight(String name, DType dtype, long[] shape, MemorySegment data) {
+        this(name, dtype, shape, data, null);
+    }
+
     public Weight {
         shape = shape.clone();
-        long expected = numel(shape) * dtype.bytes();
+        long expected = Math.multiplyExact(numel(shape), dtype.bytes());
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("weight " + name + ": " + data.byteSize()
                     + " bytes for shape " + Arrays.toString(shape) + " " + dtype + " (expected " + expected + ")");
+        }
+        if (dtype == DType.Q8_0) {
+            if (shape.length != 2) throw new IllegalArgumentException("weight " + name + ": Q8_0 is for matrices, shape " + Arrays.toString(shape));
+            long scaleBytes = Q8_0.scaleBytes(shape[0], shape[1]);
+            if (scales == null || scales.byteSize() != scaleBytes) {
+                throw new IllegalArgumentException("weight " + name + ": Q8_0 needs " + scaleBytes + " bytes of scales, has "
+                        + (scales == null ? "none" : scales.byteSize()));
+            }
+        } else if (scales != null) {
+            throw new IllegalArgumentException("weight " + name + ": only Q8_0 weights have scales");
         }
     }
 
     public static long numel(long[] shape) {
         long n = 1;
-        for (long d : shape) n *= d;
+        for (long d : shape) n = Math.multiplyExact(n, d);
         return n;
     }
 
@@ -37,8 +54,9 @@ public record Weight(String name, DType dtype, long[] shape, MemorySegment data)
         return numel(shape);
     }
 
+    /** Bytes the tensor occupies (and a kernel reads to use all of it): values, plus scales for Q8_0. */
     public long byteSize() {
-        return data.byteSize();
+        return data.byteSize() + (scales == null ? 0 : scales.byteSize());
     }
 
     /** Number of rows of a matrix (first dimension). */
@@ -57,7 +75,19 @@ public record Weight(String name, DType dtype, long[] shape, MemorySegment data)
             case BF16 -> Float.intBitsToFloat(data.getAtIndex(SHORT_LE, i) << 16);
             case F16 -> Float.float16ToFloat(data.getAtIndex(SHORT_LE, i));
             case F32 -> data.getAtIndex(FLOAT_LE, i);
+            case Q8_0 -> {
+                long cols = shape[1];
+                long scale = i / cols * Q8_0.blocks(cols) + i % cols / Q8_0.BLOCK;
+                yield data.get(ValueLayout.JAVA_BYTE, i) * Float.float16ToFloat(scales.getAtIndex(SHORT_LE, scale));
+            }
         };
+    }
+
+    /** Row {@code r} of a matrix widened to fp32 into {@code dst} (at least {@code cols} long). */
+    public void row(int r, float[] dst) {
+        int cols = cols();
+        long base = (long) r * cols;
+        for (int c = 0; c < cols; c++) dst[c] = get(base + c);
     }
 
     /** The whole tensor widened to fp32 (for small tensors: biases, LayerNorm parameters). */

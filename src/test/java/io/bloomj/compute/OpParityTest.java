@@ -36,6 +36,7 @@ class OpParityTest {
     record TestWeight(Weight weight, double[] values) {}
 
     static TestWeight weight(DType dtype, Random rnd, double scale, int... shape) {
+        if (dtype == DType.Q8_0) return q8Weight(rnd, scale, shape[0], shape[1]);
         long n = 1;
         long[] s = new long[shape.length];
         for (int i = 0; i < shape.length; i++) n *= s[i] = shape[i];
@@ -51,6 +52,33 @@ class OpParityTest {
             }
         }
         return new TestWeight(new Weight("w", dtype, s, seg), values);
+    }
+
+    /**
+     * A Q8_0 matrix quantized here, independently of the production quantizer, by the format's
+     * definition (blocks of 32 along a row, d = max|w| / 127 stored as fp16, q = round(w / d)); its
+     * values are the dequantized q * fp16(d), which the kernels must reproduce in exact arithmetic.
+     */
+    static TestWeight q8Weight(Random rnd, double scale, int rows, int cols) {
+        int blocks = (cols + 31) / 32;
+        MemorySegment q = ARENA.allocate((long) rows * cols, 8), d = ARENA.allocate((long) rows * blocks * 2, 8);
+        double[] values = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                int c0 = b * 32, c1 = Math.min(cols, c0 + 32);
+                double[] raw = new double[c1 - c0];
+                double amax = 0;
+                for (int c = c0; c < c1; c++) amax = Math.max(amax, Math.abs(raw[c - c0] = rnd.nextGaussian() * scale));
+                short half = Float.floatToFloat16((float) (amax / 127));
+                d.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) r * blocks + b, half);
+                for (int c = c0; c < c1; c++) {
+                    long v = amax == 0 ? 0 : Math.round(raw[c - c0] / (amax / 127));
+                    q.set(ValueLayout.JAVA_BYTE, (long) r * cols + c, (byte) v);
+                    values[r * cols + c] = v * (double) Float.float16ToFloat(half);
+                }
+            }
+        }
+        return new TestWeight(new Weight("w", DType.Q8_0, new long[] {rows, cols}, q, d), values);
     }
 
     static float[] activations(Random rnd, int n) {
@@ -101,7 +129,7 @@ class OpParityTest {
                         int n = s[0], out = s[1], k = s[2];
                         for (boolean withBias : new boolean[] {true, false}) {
                             TestWeight w = weight(dtype, rnd, 1 / Math.sqrt(k), out, k);
-                            TestWeight b = withBias ? weight(dtype, rnd, 0.5, out) : null;
+                            TestWeight b = withBias ? weight(dtype == DType.Q8_0 ? DType.BF16 : dtype, rnd, 0.5, out) : null;
                             float[] x = activations(rnd, n * k);
                             Buffer in = new Buffer("x", n, k), y = new Buffer("y", n, out);
                             float[] got = run(backend, new Op.Matmul(in, w.weight(), b == null ? null : b.weight(), y), n,

@@ -18,6 +18,7 @@ public final class Tolerances {
             case F32 -> 0x1.0p-23;
             case F16 -> 0x1.0p-10;
             case BF16 -> 0x1.0p-7;
+            case Q8_0 -> 0x1.0p-7;   // int8 of a block scaled to 127: steps of 1/127 of the largest value
         };
     }
 

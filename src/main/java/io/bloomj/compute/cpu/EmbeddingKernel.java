@@ -9,11 +9,10 @@ final class EmbeddingKernel {
     static void rows(Weight table, int[] tokens, float[] out) {
         int cols = table.cols();
         int vocab = table.rows();
-        long rowBytes = (long) cols * table.dtype().bytes();
         for (int r = 0; r < tokens.length; r++) {
             int t = tokens[r];
             if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside [0, " + vocab + ")");
-            MatmulKernel.widen(table.dtype(), table.data(), t * rowBytes, cols, out, r * cols);
+            MatmulKernel.widenRow(table, t, 0, cols, out, r * cols);
         }
     }
 }

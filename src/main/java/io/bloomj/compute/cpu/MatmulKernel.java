@@ -1,6 +1,7 @@
 package io.bloomj.compute.cpu;
 
 import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Q8_0;
 import io.bloomj.tensor.Weight;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -92,6 +93,18 @@ final class MatmulKernel {
                     y[yOff + o] = dot(scratch, 0, x, xOff, k);
                 }
             }
+            case Q8_0 -> {
+                if (Vectors.ENABLED && Q8_0.BLOCK % L == 0) {
+                    // Four rows from the four quarters of the range, as for bf16: four int8 streams.
+                    int q = (o1 - o0) / 4;
+                    for (int j = 0; j < q; j++) {
+                        int r0 = o0 + j;
+                        dot4Q8(w, r0, r0 + q, r0 + 2 * q, r0 + 3 * q, x, xOff, k, y, yOff);
+                    }
+                    o = o0 + 4 * q;
+                }
+                for (; o < o1; o++) y[yOff + o] = dotQ8(w, o, x, xOff, k);
+            }
         }
         if (bias != null) {
             for (o = o0; o < o1; o++) y[yOff + o] += bias[o];
@@ -174,6 +187,75 @@ final class MatmulKernel {
         return sum;
     }
 
+    /**
+     * Four Q8_0 rows against one x. Per block of 32: the int8 values widen to fp32 L at a time and
+     * accumulate against x in a block sum; the block sum then joins the row's total times the
+     * block's scale (one fma per block instead of a multiply per weight).
+     * <pre>
+     * values row o: [ q0 .. q31 | q32 .. q63 | ... ]   int8
+     * scales row o: [ d0        | d1         | ... ]   fp16
+     * W[o, i] = q_i * d_(i / 32)
+     * </pre>
+     */
+    private static void dot4Q8(Weight w, int r0, int r1, int r2, int r3, float[] x, int xOff, int k, float[] y, int yOff) {
+        MemorySegment v = w.data(), s = w.scales();
+        int blocks = Q8_0.blocks(k), full = k / Q8_0.BLOCK;
+        long v0 = (long) r0 * k, v1 = (long) r1 * k, v2 = (long) r2 * k, v3 = (long) r3 * k;
+        long s0 = (long) r0 * blocks, s1 = (long) r1 * blocks, s2 = (long) r2 * blocks, s3 = (long) r3 * blocks;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int b = 0; b < full; b++) {
+            int i0 = b * Q8_0.BLOCK;
+            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+            for (int i = i0; i < i0 + Q8_0.BLOCK; i += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+                b0 = Vectors.loadI8(v, v0 + i).fma(xv, b0);
+                b1 = Vectors.loadI8(v, v1 + i).fma(xv, b1);
+                b2 = Vectors.loadI8(v, v2 + i).fma(xv, b2);
+                b3 = Vectors.loadI8(v, v3 + i).fma(xv, b3);
+            }
+            a0 = b0.fma(FloatVector.broadcast(F, scale(s, s0 + b)), a0);
+            a1 = b1.fma(FloatVector.broadcast(F, scale(s, s1 + b)), a1);
+            a2 = b2.fma(FloatVector.broadcast(F, scale(s, s2 + b)), a2);
+            a3 = b3.fma(FloatVector.broadcast(F, scale(s, s3 + b)), a3);
+        }
+        float t0 = a0.reduceLanes(VectorOperators.ADD), t1 = a1.reduceLanes(VectorOperators.ADD);
+        float t2 = a2.reduceLanes(VectorOperators.ADD), t3 = a3.reduceLanes(VectorOperators.ADD);
+        if (full < blocks) {
+            t0 += tailQ8(w, r0, full, x, xOff, k);
+            t1 += tailQ8(w, r1, full, x, xOff, k);
+            t2 += tailQ8(w, r2, full, x, xOff, k);
+            t3 += tailQ8(w, r3, full, x, xOff, k);
+        }
+        y[yOff + r0] = t0;
+        y[yOff + r1] = t1;
+        y[yOff + r2] = t2;
+        y[yOff + r3] = t3;
+    }
+
+    private static float scale(MemorySegment scales, long index) {
+        return Float.float16ToFloat(scales.getAtIndex(SHORT, index));
+    }
+
+    /** One Q8_0 row, scalar: block sums times the block scale, as {@link #dot4Q8}. */
+    private static float dotQ8(Weight w, int row, float[] x, int xOff, int k) {
+        return tailQ8(w, row, 0, x, xOff, k);
+    }
+
+    /** Blocks {@code [firstBlock, end)} of a Q8_0 row against x. */
+    private static float tailQ8(Weight w, int row, int firstBlock, float[] x, int xOff, int k) {
+        MemorySegment v = w.data(), s = w.scales();
+        int blocks = Q8_0.blocks(k);
+        long vBase = (long) row * k;
+        float sum = 0;
+        for (int b = firstBlock; b < blocks; b++) {
+            int i0 = b * Q8_0.BLOCK, i1 = Math.min(k, i0 + Q8_0.BLOCK);
+            float block = 0;
+            for (int i = i0; i < i1; i++) block += v.get(ValueLayout.JAVA_BYTE, vBase + i) * x[xOff + i];
+            sum += block * scale(s, (long) row * blocks + b);
+        }
+        return sum;
+    }
+
     private static float dotF32(MemorySegment w, long off, float[] x, int xOff, int k) {
         int i = 0;
         float sum = 0;
@@ -205,6 +287,28 @@ final class MatmulKernel {
 
     // ---------------------------------------------------------------- widening
 
+    /** {@code count} values of row {@code row} of {@code w} from column {@code col0}, widened to fp32 into {@code dst[dOff..]}. */
+    static void widenRow(Weight w, int row, int col0, int count, float[] dst, int dOff) {
+        int k = w.cols();
+        if (w.dtype() != DType.Q8_0) {
+            widen(w.dtype(), w.data(), ((long) row * k + col0) * w.dtype().bytes(), count, dst, dOff);
+            return;
+        }
+        MemorySegment v = w.data(), s = w.scales();
+        long vBase = (long) row * k, sBase = (long) row * Q8_0.blocks(k);
+        int c = col0, end = col0 + count;
+        while (c < end) {
+            int blockEnd = Math.min(end, (c / Q8_0.BLOCK + 1) * Q8_0.BLOCK);
+            float d = scale(s, sBase + c / Q8_0.BLOCK);
+            int i = c;
+            if (Vectors.ENABLED) {
+                for (; i + L <= blockEnd; i += L) Vectors.loadI8(v, vBase + i).mul(d).intoArray(dst, dOff + i - col0);
+            }
+            for (; i < blockEnd; i++) dst[dOff + i - col0] = v.get(ValueLayout.JAVA_BYTE, vBase + i) * d;
+            c = blockEnd;
+        }
+    }
+
     /** {@code count} elements of a weight row starting at byte {@code off}, widened into {@code dst[dOff..]}. */
     static void widen(DType dtype, MemorySegment seg, long off, int count, float[] dst, int dOff) {
         switch (dtype) {
@@ -219,6 +323,7 @@ final class MatmulKernel {
             }
             case F16 -> widenF16(seg, off, count, dst, dOff);
             case F32 -> MemorySegment.copy(seg, FLOAT, off, dst, dOff, count);
+            case Q8_0 -> throw new IllegalArgumentException("Q8_0 rows widen with their scales: widenRow");
         }
     }
 
@@ -235,24 +340,20 @@ final class MatmulKernel {
             int row = yOff + r * ldy;
             for (int o = o0; o < o1; o++) y[row + o] = bias == null ? 0f : bias[o];
         }
-        long rowBytes = (long) k * w.dtype().bytes();
-        int elem = w.dtype().bytes();
         // Input rows in blocks of MC so a block's k-slice (MC x KC floats, 512 KiB) stays in L2.
         for (int rb = 0; rb < n; rb += MC) {
             int rn = Math.min(MC, n - rb);
-            gemmBlock(w, x, xOff + rb * k, rn, k, y, yOff + rb * ldy, ldy, o0, o1, panel, rowBytes, elem);
+            gemmBlock(w, x, xOff + rb * k, rn, k, y, yOff + rb * ldy, ldy, o0, o1, panel);
         }
     }
 
     private static void gemmBlock(Weight w, float[] x, int xOff, int n, int k, float[] y, int yOff, int ldy, int o0, int o1,
-                                  float[] panel, long rowBytes, int elem) {
+                                  float[] panel) {
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
             for (int o = o0; o < o1; o += 4) {
                 int m = Math.min(4, o1 - o);
-                for (int j = 0; j < m; j++) {
-                    widen(w.dtype(), w.data(), (o + j) * rowBytes + (long) kb * elem, kc, panel, j * kc);
-                }
+                for (int j = 0; j < m; j++) widenRow(w, o + j, kb, kc, panel, j * kc);
                 int r = 0;
                 if (m == 4 && Vectors.ENABLED) {
                     for (; r + 4 <= n; r += 4) tile4x4(panel, kc, x, xOff + r * k + kb, k, y, yOff + r * ldy + o, ldy);

@@ -1,5 +1,6 @@
 package io.bloomj.compute.cpu;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -24,6 +25,8 @@ final class Vectors {
     static final int L = F.length();
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** L bytes: one int8 load widens to exactly one float vector. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private Vectors() {}
@@ -40,6 +43,11 @@ final class Vectors {
                 .convertShape(VectorOperators.S2I, I, 0)
                 .lanewise(VectorOperators.LSHL, 16)
                 .reinterpretAsFloats();
+    }
+
+    /** {@code L} int8 values at byte {@code offset}, widened to fp32 (Q8_0 values before their block scale). */
+    static FloatVector loadI8(MemorySegment seg, long offset) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, seg, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
     static float bf16(short bits) {

@@ -113,7 +113,7 @@ final class CudaPlan extends RecordedPlan {
         return switch (l.kernel()) {
             case Kernel.Embedding e -> {
                 int cols = e.table().cols();
-                KernelArgs a = args(CudaSignatures.EMBEDDING).buffer("table", matrix(e.table())).i32("row0", 0)
+                KernelArgs a = args(CudaSignatures.EMBEDDING).buffer("table", matrix(e.table())).buffer("S", scales(e.table())).i32("row0", 0)
                         .i32("nrows", e.table().rows()).buffer("tokens", tokens).buffer("out", buffer(e.out())).i32("cols", cols);
                 yield List.of(launch(l, CudaSignatures.EMBEDDING, e.table().dtype(), a, DeviceLaunch.PerStep.NONE,
                         s -> new int[] {ceil(cols, 256), s.rows(), 1}, new int[] {256, 1, 1}, 0, 0));
@@ -171,6 +171,11 @@ final class CudaPlan extends RecordedPlan {
         return cuda.weights().matrix(w).blocks().getFirst().buffer();
     }
 
+    /** The Q8_0 scales of a matrix (a zero buffer for the float dtypes, which ignore them). */
+    private DeviceBuffer scales(Weight w) {
+        return cuda.weights().scalesOf(cuda.weights().matrix(w).blocks().getFirst());
+    }
+
     private CudaLaunch launch(Launch l, KernelSignature sig, DType dtype, KernelArgs a, DeviceLaunch.PerStep perStep,
                               CudaLaunch.Grid grid, int[] block, int shared, long weightBytes) {
         return new CudaLaunch(l, cuda, cuda.function(CudaSignatures.fileOf(sig), dtype, sig.function()), a, perStep, grid, block, shared,
@@ -183,12 +188,12 @@ final class CudaPlan extends RecordedPlan {
 
     private KernelArgs matmulArgs(KernelSignature sig, Weight w, DeviceBuffer bias, Buffer x, Buffer y, int act, DeviceBuffer res,
                                   boolean hasRes) {
-        return args(sig).buffer("W", matrix(w)).buffer("bias", bias).buffer("x", buffer(x)).i32("xoff", 0).buffer("y", buffer(y))
+        return args(sig).buffer("W", matrix(w)).buffer("S", scales(w)).buffer("bias", bias).buffer("x", buffer(x)).i32("xoff", 0).buffer("y", buffer(y))
                 .i32("yoff", 0).i32("ldy", y.cols()).i32("K", w.cols()).i32("N", w.rows()).i32("rows", 1).i32("act", act)
                 .buffer("res", res).i32("has_res", hasRes ? 1 : 0);
     }
 
-    /** Tensor cores for bf16 weights on sm_80+ when K allows 16-byte rows; CUDA cores otherwise. */
+    /** Tensor cores for bf16 weights on sm_80+ when K allows 16-byte rows; CUDA cores otherwise (f16, f32, Q8_0). */
     private boolean tensorCores(Weight w) {
         return w.dtype() == DType.BF16 && cuda.device.major() >= 8 && w.cols() % 8 == 0;
     }
@@ -228,7 +233,7 @@ final class CudaPlan extends RecordedPlan {
         int groups = ceil(N, LM_HEAD_WARPS);
         DeviceBuffer pv = scratch(4L * h.token().rows() * groups, "argmax partials");
         DeviceBuffer pi = scratch(4L * h.token().rows() * groups, "argmax partials");
-        KernelArgs a = args(CudaSignatures.LM_HEAD_ARGMAX).buffer("W", matrix(w)).buffer("x", buffer(h.in())).buffer("step", stepInfo)
+        KernelArgs a = args(CudaSignatures.LM_HEAD_ARGMAX).buffer("W", matrix(w)).buffer("S", scales(w)).buffer("x", buffer(h.in())).buffer("step", stepInfo)
                 .i32("K", w.cols()).buffer("logits", buffer(h.logits())).i32("yoff", 0).i32("ldy", h.logits().cols()).i32("N", N)
                 .buffer("partial_val", pv).buffer("partial_idx", pi).i32("groups", groups).i32("g0", 0);
         return List.of(launch(l, CudaSignatures.LM_HEAD_ARGMAX, w.dtype(), a, DeviceLaunch.PerStep.NONE, s -> new int[] {groups, 1, 1},

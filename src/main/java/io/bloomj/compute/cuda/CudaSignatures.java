@@ -10,18 +10,19 @@ import java.util.Map;
  * each next to its {@code extern "C" __global__} signature. PTX keeps no parameter names, so
  * {@code CudaSignaturesTest} checks every declaration against the .cu source (names and types) and
  * against the compiled PTX (count and sizes of the parameters). {@code step} is the
- * {@code StepInfo} buffer of common.cuh (position, rows, logit rows of the current step).
+ * {@code StepInfo} buffer of common.cuh (position, rows, logit rows of the current step); {@code S}
+ * the Q8_0 scales of the weight next to it (ignored by the float dtypes).
  */
 final class CudaSignatures {
     private CudaSignatures() {}
 
     static final KernelSignature EMBEDDING = KernelSignature.of("embedding",
-            "buffer table, int row0, int nrows, buffer tokens, buffer out, int cols");
+            "buffer table, buffer S, int row0, int nrows, buffer tokens, buffer out, int cols");
 
     static final KernelSignature LAYER_NORM = KernelSignature.of("layer_norm",
             "buffer x, buffer gamma, buffer beta, buffer y, int cols, float eps");
 
-    private static final String MATMUL = "buffer W, buffer bias, buffer x, int xoff, buffer y, int yoff, int ldy, int K, int N, "
+    private static final String MATMUL = "buffer W, buffer S, buffer bias, buffer x, int xoff, buffer y, int yoff, int ldy, int K, int N, "
             + "int rows, int act, buffer res, int has_res";
 
     /** GEMV: a warp per output row, 128-bit weight loads. */
@@ -34,7 +35,7 @@ final class CudaSignatures {
     static final KernelSignature MATMUL_GEMM_TC = KernelSignature.of("matmul_gemm_tc", MATMUL);
 
     static final KernelSignature LM_HEAD_ARGMAX = KernelSignature.of("lm_head_argmax",
-            "buffer W, buffer x, buffer step, int K, buffer logits, int yoff, int ldy, int N, buffer partial_val, buffer partial_idx, "
+            "buffer W, buffer S, buffer x, buffer step, int K, buffer logits, int yoff, int ldy, int N, buffer partial_val, buffer partial_idx, "
                     + "int groups, int g0");
 
     static final KernelSignature ARGMAX_PARTIAL = KernelSignature.of("argmax_partial",

@@ -2,6 +2,7 @@ package io.bloomj.compute.device;
 
 import io.bloomj.compute.Graph;
 import io.bloomj.tensor.ProgressListener;
+import io.bloomj.tensor.Q8_0;
 import io.bloomj.tensor.Weight;
 
 import java.lang.foreign.Arena;
@@ -34,9 +35,14 @@ public final class ResidentWeights implements AutoCloseable {
         this.progress = progress;
     }
 
-    /** Device bytes a weight takes: a matrix in its dtype, a vector as fp32. */
+    /** Device bytes a weight takes: a matrix in its dtype (with its Q8_0 scales), a vector as fp32. */
     public static long residentBytes(Weight w) {
         return w.shape().length == 1 ? w.numel() * Float.BYTES : w.byteSize();
+    }
+
+    /** The scales of a resident matrix block; for a float dtype, which ignores them, a small zero buffer to bind instead. */
+    public DeviceBuffer scalesOf(DeviceMatrix.Block b) {
+        return b.scales() != null ? b.scales() : zeros(1);
     }
 
     /** Bytes {@link #makeResident} would upload for {@code graph} (weights not on the device yet). */
@@ -70,21 +76,29 @@ public final class ResidentWeights implements AutoCloseable {
 
     private DeviceMatrix uploadMatrix(Weight w, long[] done, long total, String stage) {
         long rowBytes = (long) w.cols() * w.dtype().bytes();
+        long scaleRowBytes = w.scales() == null ? 0 : Q8_0.scaleBytes(1, w.cols());
         int rowsPerBlock = (int) Math.max(1, Math.min(w.rows(), memory.maxAllocation() / rowBytes));
         List<DeviceMatrix.Block> blocks = new ArrayList<>();
         for (int row0 = 0; row0 < w.rows(); row0 += rowsPerBlock) {
             int rows = Math.min(rowsPerBlock, w.rows() - row0);
-            MemorySegment slice = w.data().asSlice(row0 * rowBytes, rows * rowBytes);
-            DeviceBuffer b = memory.allocate(slice.byteSize(), w.name());
-            for (long off = 0; off < slice.byteSize(); off += UPLOAD_CHUNK) {
-                long n = Math.min(UPLOAD_CHUNK, slice.byteSize() - off);
-                memory.write(b, off, slice.asSlice(off, n), n);
-                done[0] += n;
-                progress.progress(stage, Math.min(done[0], total), total);
-            }
-            blocks.add(new DeviceMatrix.Block(b, row0, rows));
+            DeviceBuffer b = upload(w.data().asSlice(row0 * rowBytes, rows * rowBytes), w.name(), done, total, stage);
+            DeviceBuffer s = w.scales() == null ? null
+                    : upload(w.scales().asSlice(row0 * scaleRowBytes, rows * scaleRowBytes), w.name() + " scales", done, total, stage);
+            blocks.add(new DeviceMatrix.Block(b, s, row0, rows));
         }
         return new DeviceMatrix(w, blocks);
+    }
+
+    /** A device copy of {@code host}, in chunks, reporting progress. */
+    private DeviceBuffer upload(MemorySegment host, String what, long[] done, long total, String stage) {
+        DeviceBuffer b = memory.allocate(host.byteSize(), what);
+        for (long off = 0; off < host.byteSize(); off += UPLOAD_CHUNK) {
+            long n = Math.min(UPLOAD_CHUNK, host.byteSize() - off);
+            memory.write(b, off, host.asSlice(off, n), n);
+            done[0] += n;
+            progress.progress(stage, Math.min(done[0], total), total);
+        }
+        return b;
     }
 
     public synchronized DeviceMatrix matrix(Weight w) {
@@ -108,7 +122,12 @@ public final class ResidentWeights implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (DeviceMatrix m : matrices.values()) for (DeviceMatrix.Block b : m.blocks()) memory.free(b.buffer());
+        for (DeviceMatrix m : matrices.values()) {
+            for (DeviceMatrix.Block b : m.blocks()) {
+                memory.free(b.buffer());
+                memory.free(b.scales());
+            }
+        }
         vectors.values().forEach(memory::free);
         zeros.values().forEach(memory::free);
         matrices.clear();

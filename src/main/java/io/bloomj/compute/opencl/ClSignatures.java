@@ -4,6 +4,8 @@ import io.bloomj.compute.device.KernelSignature;
 
 /**
  * The parameter lists of the kernels in {@code kernels/opencl}, by name, as the host binds them.
+ * Kernels that read weights take the weight's Q8_0 scales {@code S} next to it (any buffer for the
+ * float dtypes, which ignore it).
  * {@link ClKernel} checks each against the compiled kernel's own argument names and kinds
  * ({@code clGetKernelArgInfo}) when it creates it, so a kernel edited without its declaration fails
  * at load time with both lists, never with arguments silently shifted.
@@ -12,12 +14,12 @@ final class ClSignatures {
     private ClSignatures() {}
 
     static final KernelSignature EMBEDDING = KernelSignature.of("embedding",
-            "buffer table, int row0, int nrows, buffer tokens, buffer out, int cols");
+            "buffer table, buffer S, int row0, int nrows, buffer tokens, buffer out, int cols");
 
     static final KernelSignature LAYER_NORM = KernelSignature.of("layer_norm",
             "buffer x, buffer gamma, buffer beta, buffer y, int cols, float eps, local scratch");
 
-    private static final String MATMUL = "buffer W, buffer bias, buffer x, int xoff, buffer y, int yoff, int ldy, int K, int N, "
+    private static final String MATMUL = "buffer W, buffer S, buffer bias, buffer x, int xoff, buffer y, int yoff, int ldy, int K, int N, "
             + "int rows, int act, buffer res, int has_res";
 
     /** GEMV, GPU style: a work-group per output row, local-memory reduction. */
@@ -30,7 +32,7 @@ final class ClSignatures {
     static final KernelSignature MATMUL_GEMM = KernelSignature.of("matmul_gemm", MATMUL);
 
     static final KernelSignature LM_HEAD_ARGMAX = KernelSignature.of("lm_head_argmax",
-            "buffer W, buffer x, int xoff, buffer logits, int yoff, int ldy, int K, int N, int rows, buffer partial_val, "
+            "buffer W, buffer S, buffer x, int xoff, buffer logits, int yoff, int ldy, int K, int N, int rows, buffer partial_val, "
                     + "buffer partial_idx, int groups, int g0, local lval, local lidx");
 
     static final KernelSignature ARGMAX_PARTIAL = KernelSignature.of("argmax_partial",

@@ -101,7 +101,7 @@ final class OpenClPlan extends RecordedPlan {
         int cols = e.table().cols();
         List<ClLaunch> out = new ArrayList<>();
         for (DeviceMatrix.Block b : cl.weights().matrix(e.table()).blocks()) {
-            KernelArgs a = args(ClSignatures.EMBEDDING).buffer("table", b.buffer()).i32("row0", b.row0()).i32("nrows", b.rows())
+            KernelArgs a = args(ClSignatures.EMBEDDING).buffer("table", b.buffer()).buffer("S", cl.weights().scalesOf(b)).i32("row0", b.row0()).i32("nrows", b.rows())
                     .buffer("tokens", tokens).buffer("out", buffer(e.out())).i32("cols", cols);
             out.add(launch(l, ClSignatures.EMBEDDING, e.table().dtype(), 0, a, DeviceLaunch.PerStep.NONE,
                     s -> new long[] {cols, s.rows()}, null, 0));
@@ -127,7 +127,7 @@ final class OpenClPlan extends RecordedPlan {
     /** Arguments shared by the GEMV and GEMM kernels for one weight block. */
     private KernelArgs matmulArgs(KernelSignature sig, DeviceMatrix.Block b, DeviceBuffer bias, Buffer x, Buffer y, int K, int act,
                                   DeviceBuffer res, boolean hasRes) {
-        KernelArgs a = args(sig).buffer("W", b.buffer()).buffer("bias", bias).buffer("x", buffer(x)).i32("xoff", 0)
+        KernelArgs a = args(sig).buffer("W", b.buffer()).buffer("S", cl.weights().scalesOf(b)).buffer("bias", bias).buffer("x", buffer(x)).i32("xoff", 0)
                 .buffer("y", buffer(y)).i32("yoff", b.row0()).i32("ldy", y.cols()).i32("K", K).i32("N", b.rows()).i32("rows", 1)
                 .i32("act", act).buffer("res", res).i32("has_res", hasRes ? 1 : 0);
         if (sig == ClSignatures.MATMUL_GEMV) a.local("scratch", (long) gemvGroup() * Float.BYTES);
@@ -187,7 +187,7 @@ final class OpenClPlan extends RecordedPlan {
         List<ClLaunch> out = new ArrayList<>();
         int g0 = 0;
         for (DeviceMatrix.Block b : blocks) {
-            KernelArgs a = args(ClSignatures.LM_HEAD_ARGMAX).buffer("W", b.buffer()).buffer("x", buffer(h.in())).i32("xoff", 0)
+            KernelArgs a = args(ClSignatures.LM_HEAD_ARGMAX).buffer("W", b.buffer()).buffer("S", cl.weights().scalesOf(b)).buffer("x", buffer(h.in())).i32("xoff", 0)
                     .buffer("logits", buffer(h.logits())).i32("yoff", b.row0()).i32("ldy", h.logits().cols()).i32("K", K)
                     .i32("N", b.rows()).i32("rows", 1).buffer("partial_val", pv).buffer("partial_idx", pi).i32("groups", groups)
                     .i32("g0", g0).local("lval", lmGroup * Float.BYTES).local("lidx", lmGroup * Integer.BYTES);

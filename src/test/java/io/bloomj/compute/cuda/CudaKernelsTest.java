@@ -52,7 +52,7 @@ class CudaKernelsTest {
         for (Path cu : sources) {
             String name = cu.getFileName().toString().replace(".cu", "");
             String src = Files.readString(cu);
-            List<String> dtypes = List.of("embedding", "matmul", "lm_head").contains(name) ? List.of("BF16", "F16", "F32") : List.of("F32");
+            List<String> dtypes = List.of("embedding", "matmul", "lm_head").contains(name) ? List.of("BF16", "F16", "F32", "Q8_0") : List.of("F32");
             for (String dt : dtypes) {
                 for (String arch : List.of("sm80", "sm90")) {
                     Path ptx = PTX.resolve(name + "." + dt + "." + arch + ".ptx");

@@ -58,7 +58,7 @@ class ClSignaturesTest {
              ClPrograms programs = new ClPrograms(ctx, null)) {
             int checked = 0;
             for (var e : ClSignatures.BY_FILE.entrySet()) {
-                for (String dtype : List.of("BF16", "F16", "F32")) {
+                for (String dtype : List.of("BF16", "F16", "F32", "Q8_0")) {
                     String options = "-cl-std=CL1.2 -cl-kernel-arg-info -DW_" + dtype + " -DHD=8";
                     for (KernelSignature sig : e.getValue()) {
                         try (ClKernel k = new ClKernel(ctx, programs.program(e.getKey(), options), sig)) {
