@@ -4,6 +4,7 @@ import io.bloomj.BloomjException;
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
+import io.bloomj.api.WeightFormat;
 import io.bloomj.bench.BenchRecord;
 import io.bloomj.bench.BuildInfo;
 import io.bloomj.bench.PeakMemory;
@@ -52,6 +53,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights dtype for --random (default: ${DEFAULT-VALUE}).")
     String dtype;
+
+    @Option(names = "--weights", defaultValue = "checkpoint", paramLabel = "checkpoint|q8_0",
+            description = "Weight matrices as stored, or q8_0 quantized at load time (the type column says which) (default: ${DEFAULT-VALUE}).")
+    String weights;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "${sys:bloomj.threads:-0}", description = "CPU threads; 0 = all cores.")
     int threads;
@@ -121,7 +126,8 @@ final class BenchCommand implements Callable<Integer> {
         int maxDepth = depth.stream().max(Integer::compare).orElse(0);
         int maxTest = Math.max(nPrompt.stream().max(Integer::compare).orElse(0), nGen.stream().max(Integer::compare).orElse(0));
         try (BloomModel model = Bloom.load(dir, LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t)
-                .withBatchSize(batchSize).withContextLength(Math.max(1, maxDepth + maxTest)), Progress.listener(err))) {
+                .withBatchSize(batchSize).withContextLength(Math.max(1, maxDepth + maxTest)).withWeights(WeightFormat.fromCli(weights)),
+                Progress.listener(err))) {
             Bandwidth bw = null;
             if (probeMib > 0) {
                 err.printf("measuring memory bandwidth (%d MiB)...%n", probeMib);

@@ -7,11 +7,15 @@ import io.bloomj.tensor.DType;
 final class CliEnums {
     private CliEnums() {}
 
+    /** A float dtype for random checkpoints (quantized weights come from --weights q8_0 or bloomj quantize). */
     static DType dtype(String name) {
+        DType d;
         try {
-            return DType.fromCli(name);
+            d = DType.fromCli(name);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("unknown dtype '" + name + "'; choose bf16, f16 or f32");
+            d = null;
         }
+        if (d == null || !d.isFloat()) throw new InvalidInputException("unknown dtype '" + name + "'; choose bf16, f16 or f32");
+        return d;
     }
 }

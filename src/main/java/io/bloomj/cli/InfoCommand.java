@@ -1,6 +1,7 @@
 package io.bloomj.cli;
 
 import io.bloomj.api.BloomModel;
+import io.bloomj.tensor.DType;
 import io.bloomj.api.MemoryPlan;
 import io.bloomj.model.BloomConfig;
 import picocli.CommandLine.Command;
@@ -41,6 +42,9 @@ final class InfoCommand implements Callable<Integer> {
                             .field("tie_word_embeddings", c.tieWordEmbeddings())
                             .field("eos_token_id", c.eosTokenId())
                             .field("parameters", c.parameterCount()).field("weight_bytes", weights)
+                            .field("weight_dtype", m.weightDtype())
+                            .field("weight_bytes_bf16", m.weights().bytesPerToken(DType.BF16))
+                            .field("weight_bytes_q8_0", m.weights().bytesPerToken(DType.Q8_0))
                             .field("context", m.options().contextLength())
                             .field("kv_cache_bytes", mem.kvCacheBytes()).field("activation_bytes", mem.activationBytes())
                             .field("memory_bytes", weights + mem.kvCacheBytes() + mem.activationBytes());
@@ -54,7 +58,9 @@ final class InfoCommand implements Callable<Integer> {
                 out.printf("lm head      %s%n", c.tieWordEmbeddings() ? "tied to word embeddings" : "separate lm_head.weight");
                 out.printf("tokens       bos %d, eos %d, pad %d, unk %d%n", c.bosTokenId(), c.eosTokenId(), c.padTokenId(), c.unkTokenId());
                 out.printf("parameters   %,d (%.2f B)%n", c.parameterCount(), c.parameterCount() / 1e9);
-                out.printf("weights      %s (read once per decoded token)%n", Sizes.bytes(weights));
+                out.printf("weights      %s in %s (read once per decoded token); %s in bf16, %s in q8_0%n", Sizes.bytes(weights),
+                        m.weightDtype().toLowerCase(java.util.Locale.ROOT), Sizes.bytes(m.weights().bytesPerToken(DType.BF16)),
+                        Sizes.bytes(m.weights().bytesPerToken(DType.Q8_0)));
                 out.printf("memory       %s = weights (mapped) + KV cache %s for %d tokens + activations %s%n",
                         Sizes.bytes(weights + mem.kvCacheBytes() + mem.activationBytes()), Sizes.bytes(mem.kvCacheBytes()),
                         m.options().contextLength(), Sizes.bytes(mem.activationBytes()));

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 @Command(name = "bloomj", mixinStandardHelpOptions = true, version = "bloomj 0.1.0",
         description = "Run BLOOM-family language models on CPUs and GPUs from the JVM.",
         subcommands = {DevicesCommand.class, DownloadCommand.class, ModelsCommand.class, InfoCommand.class, LogitsCommand.class, GenerateCommand.class, ChatCommand.class,
-                TokenizeCommand.class, DetokenizeCommand.class, ScoreCommand.class, PerplexityCommand.class, RandomModelCommand.class,
+                TokenizeCommand.class, DetokenizeCommand.class, ScoreCommand.class, PerplexityCommand.class, RandomModelCommand.class, QuantizeCommand.class,
                 BenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input (unusable model, bad arguments). */

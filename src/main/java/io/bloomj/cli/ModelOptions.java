@@ -3,6 +3,7 @@ package io.bloomj.cli;
 import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
+import io.bloomj.api.WeightFormat;
 import io.bloomj.tensor.ProgressListener;
 import io.bloomj.compute.Backends;
 import io.bloomj.hub.HubDownloader;
@@ -43,12 +44,18 @@ final class ModelOptions {
             description = "Most prompt tokens per prefill step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--weights", defaultValue = "checkpoint", paramLabel = "checkpoint|q8_0",
+            description = {"How to hold the weight matrices: as the checkpoint stores them, or q8_0 (int8 blocks of 32 with an fp16",
+                    "scale, quantized at load time: about half the bytes per token) (default: ${DEFAULT-VALUE})."})
+    String weights;
+
     @Mixin
     VerboseOption verbose;
 
     LoadOptions loadOptions() {
         int t = threads > 0 ? threads : Backends.defaultThreads();
-        return LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t).withContextLength(context).withBatchSize(batchSize);
+        return LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t).withContextLength(context).withBatchSize(batchSize)
+                .withWeights(WeightFormat.fromCli(weights));
     }
 
     /** Loads the model; long work (weight upload to a device) shows progress on {@code err}. */

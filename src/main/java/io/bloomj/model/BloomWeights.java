@@ -104,6 +104,28 @@ public record BloomWeights(
         return lmHead.dtype();
     }
 
+    /**
+     * {@link #bytesPerToken()} if the matrices were held in {@code matrices} (bf16 or Q8_0 with its
+     * scales); biases and LayerNorm parameters as they are. Computed from the shapes alone.
+     */
+    public long bytesPerToken(DType matrices) {
+        long sum = bytesPerToken();
+        for (Weight w : readPerToken()) {
+            long numel = w.numel();
+            long as = matrices == DType.Q8_0 ? numel + Q8_0.scaleBytes(w.shape()[0], w.shape()[1]) : numel * matrices.bytes();
+            sum += as - w.byteSize();
+        }
+        return sum;
+    }
+
+    /** The matrices a decode step reads (every layer's four, the LM head; not the embedding table, of which one row is read). */
+    private List<Weight> readPerToken() {
+        List<Weight> out = new ArrayList<>();
+        for (Layer l : layers) out.addAll(List.of(l.qkvWeight, l.denseWeight, l.upWeight, l.downWeight));
+        out.add(lmHead);
+        return out;
+    }
+
     /** Bytes read from weights per decoded token: every matrix once, plus the LM head. */
     public long bytesPerToken() {
         long sum = embeddingNormWeight.byteSize() + embeddingNormBias.byteSize()

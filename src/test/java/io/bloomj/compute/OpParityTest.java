@@ -157,7 +157,8 @@ class OpParityTest {
         int rows = 7, k = 45, vocab = 101, logitRows = 3;
         for (Supplier<Backend> make : BACKENDS) {
             try (Backend backend = make.get()) {
-                TestWeight table = weight(DType.BF16, rnd, 1, vocab, k);
+                for (DType dtype : new DType[] {DType.BF16, DType.Q8_0}) {
+                TestWeight table = weight(dtype, rnd, 1, vocab, k);
                 float[] x = activations(rnd, rows * k);
                 Buffer in = new Buffer("x", rows, k), logits = new Buffer("logits", 4, vocab);
                 float[] got = run(backend, new Op.LmHead(in, table.weight(), logits), rows, new Step(tokens(rows), 0, logitRows),
@@ -171,7 +172,8 @@ class OpParityTest {
                         expected[r * vocab + v] = s;
                     }
                 }
-                assertClose(expected, got, logitRows * vocab, Tolerances.fp32Sum(k), backend.description() + " lm_head");
+                assertClose(expected, got, logitRows * vocab, Tolerances.fp32Sum(k), backend.description() + " lm_head " + dtype);
+                }
             }
         }
     }
@@ -209,13 +211,15 @@ class OpParityTest {
                     assertClose(eg, gelu, n * cols, Tolerances.fp32Sum(1), backend.description() + " gelu");
                     assertClose(es, sum, n * cols, Tolerances.fp32Sum(1), backend.description() + " add");
                 }
-                TestWeight table = weight(DType.F16, rnd, 1, 11, 37);
-                Buffer emb = new Buffer("emb", 4, 37);
-                float[] got = run(backend, new Op.Embedding(table.weight(), emb), 4, new Step(new int[] {10, 0, 3, 10}, 0, 1), emb, 4);
-                double[] expected = new double[4 * 37];
-                int[] ids = {10, 0, 3, 10};
-                for (int r = 0; r < 4; r++) for (int i = 0; i < 37; i++) expected[r * 37 + i] = table.values()[ids[r] * 37 + i];
-                assertClose(expected, got, 4 * 37, 0, backend.description() + " embedding");
+                for (DType dtype : new DType[] {DType.F16, DType.Q8_0}) {
+                    TestWeight table = weight(dtype, rnd, 1, 11, 37);
+                    Buffer emb = new Buffer("emb", 4, 37);
+                    float[] got = run(backend, new Op.Embedding(table.weight(), emb), 4, new Step(new int[] {10, 0, 3, 10}, 0, 1), emb, 4);
+                    double[] expected = new double[4 * 37];
+                    int[] ids = {10, 0, 3, 10};
+                    for (int r = 0; r < 4; r++) for (int i = 0; i < 37; i++) expected[r * 37 + i] = table.values()[ids[r] * 37 + i];
+                    assertClose(expected, got, 4 * 37, 0, backend.description() + " embedding " + dtype);
+                }
             }
         }
     }
@@ -331,7 +335,8 @@ class OpParityTest {
                 assertEquals(vocab - 1, (int) got[2], backend.description());
 
                 int k = 37, steps = 5;
-                TestWeight table = weight(DType.F16, rnd, 1, vocab, k);
+                for (DType dtype : new DType[] {DType.F16, DType.Q8_0}) {
+                TestWeight table = weight(dtype, rnd, 1, vocab, k);
                 float[] x = activations(rnd, steps * k);
                 Buffer in = new Buffer("x", steps, k), lg = new Buffer("logits", 2, vocab), tok = new Buffer("token", 2, 1);
                 float[] ids = runGraph(backend, List.of(new Op.LmHead(in, table.weight(), lg), new Op.Argmax(lg, tok)), steps,
@@ -344,7 +349,8 @@ class OpParityTest {
                         for (int i = 0; i < k; i++) s += table.values()[v * k + i] * x[src * k + i];
                         if (s > bestValue) { bestValue = s; best = v; }
                     }
-                    assertEquals(best, (int) ids[r], backend.description() + " lm_head+argmax row " + r);
+                    assertEquals(best, (int) ids[r], backend.description() + " lm_head+argmax " + dtype + " row " + r);
+                }
                 }
             }
         }
