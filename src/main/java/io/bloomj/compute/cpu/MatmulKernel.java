@@ -94,14 +94,10 @@ final class MatmulKernel {
                 }
             }
             case Q8_0 -> {
-                if (Vectors.ENABLED && Q8_0.BLOCK % L == 0) {
-                    // Four rows from the four quarters of the range, as for bf16: four int8 streams.
-                    int q = (o1 - o0) / 4;
-                    for (int j = 0; j < q; j++) {
-                        int r0 = o0 + j;
-                        dot4Q8(w, r0, r0 + q, r0 + 2 * q, r0 + 3 * q, x, xOff, k, y, yOff);
-                    }
-                    o = o0 + 4 * q;
+                if (Vectors.ENABLED && L == 8 && k >= 2 * Q8_0.BLOCK) {
+                    packQuads(x, xOff, k, scratch);
+                    float[] rowScales = new float[Q8_0.blocks(k)];
+                    for (; o < o1; o++) y[yOff + o] = dotQ8Packed(w, o, rowScales, scratch, x, xOff, k);
                 }
                 for (; o < o1; o++) y[yOff + o] = dotQ8(w, o, x, xOff, k);
             }
@@ -188,48 +184,68 @@ final class MatmulKernel {
     }
 
     /**
-     * Four Q8_0 rows against one x. Per block of 32: the int8 values widen to fp32 L at a time and
-     * accumulate against x in a block sum; the block sum then joins the row's total times the
-     * block's scale (one fma per block instead of a multiply per weight).
+     * Reorders x per block of 32 to match how {@link #dot4Q8} widens int8: an int lane holds four
+     * consecutive values, and shifting extracts the m-th of every lane at once, so the block's
+     * values come out as four vectors of elements {@code 4j + m}; x is laid out the same way.
+     * <pre>
+     * int lane j:  [ q(4j+3) | q(4j+2) | q(4j+1) | q(4j) ]   (little-endian bytes)
+     * (lane << 24) >> 24 -> q(4j)       (lane << 16) >> 24 -> q(4j+1)
+     * (lane <<  8) >> 24 -> q(4j+2)      lane        >> 24 -> q(4j+3)   (arithmetic shifts: signed)
+     * packed x:    [ x(4j) j=0..7 | x(4j+1) j=0..7 | x(4j+2) j=0..7 | x(4j+3) j=0..7 ] per block
+     * </pre>
+     */
+    private static void packQuads(float[] x, int xOff, int k, float[] packed) {
+        int full = k - k % Q8_0.BLOCK;
+        for (int b = 0; b < full; b += Q8_0.BLOCK) {
+            for (int j = 0; j < 8; j++) {
+                packed[b + j] = x[xOff + b + 4 * j];
+                packed[b + 8 + j] = x[xOff + b + 4 * j + 1];
+                packed[b + 16 + j] = x[xOff + b + 4 * j + 2];
+                packed[b + 24 + j] = x[xOff + b + 4 * j + 3];
+            }
+        }
+    }
+
+    /**
+     * One Q8_0 row against the packed x (8-lane vectors: one int vector is one block of 32 values).
+     * Per block the int8 values widen by shifts (see {@link #packQuads}) into a block sum, which
+     * joins the row's total times the block's scale: one fma per block instead of a multiply per
+     * weight. Two totals (even and odd blocks) keep two chains in flight; the row's fp16 scales are
+     * widened first in a loop of their own.
      * <pre>
      * values row o: [ q0 .. q31 | q32 .. q63 | ... ]   int8
      * scales row o: [ d0        | d1         | ... ]   fp16
      * W[o, i] = q_i * d_(i / 32)
      * </pre>
      */
-    private static void dot4Q8(Weight w, int r0, int r1, int r2, int r3, float[] x, int xOff, int k, float[] y, int yOff) {
+    private static float dotQ8Packed(Weight w, int row, float[] d, float[] xp, float[] x, int xOff, int k) {
         MemorySegment v = w.data(), s = w.scales();
         int blocks = Q8_0.blocks(k), full = k / Q8_0.BLOCK;
-        long v0 = (long) r0 * k, v1 = (long) r1 * k, v2 = (long) r2 * k, v3 = (long) r3 * k;
-        long s0 = (long) r0 * blocks, s1 = (long) r1 * blocks, s2 = (long) r2 * blocks, s3 = (long) r3 * blocks;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        for (int b = 0; b < full; b++) {
-            int i0 = b * Q8_0.BLOCK;
-            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-            for (int i = i0; i < i0 + Q8_0.BLOCK; i += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
-                b0 = Vectors.loadI8(v, v0 + i).fma(xv, b0);
-                b1 = Vectors.loadI8(v, v1 + i).fma(xv, b1);
-                b2 = Vectors.loadI8(v, v2 + i).fma(xv, b2);
-                b3 = Vectors.loadI8(v, v3 + i).fma(xv, b3);
-            }
-            a0 = b0.fma(FloatVector.broadcast(F, scale(s, s0 + b)), a0);
-            a1 = b1.fma(FloatVector.broadcast(F, scale(s, s1 + b)), a1);
-            a2 = b2.fma(FloatVector.broadcast(F, scale(s, s2 + b)), a2);
-            a3 = b3.fma(FloatVector.broadcast(F, scale(s, s3 + b)), a3);
+        long sBase = (long) row * blocks * 2;
+        for (int b = 0; b < full; b++) d[b] = Float.float16ToFloat(s.get(SHORT, sBase + 2L * b));
+        long vBase = (long) row * k;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < full; b += 2) {
+            int i = b * Q8_0.BLOCK;
+            a0 = blockSum(v, vBase + i, xp, i).fma(FloatVector.broadcast(F, d[b]), a0);
+            a1 = blockSum(v, vBase + i + Q8_0.BLOCK, xp, i + Q8_0.BLOCK).fma(FloatVector.broadcast(F, d[b + 1]), a1);
         }
-        float t0 = a0.reduceLanes(VectorOperators.ADD), t1 = a1.reduceLanes(VectorOperators.ADD);
-        float t2 = a2.reduceLanes(VectorOperators.ADD), t3 = a3.reduceLanes(VectorOperators.ADD);
-        if (full < blocks) {
-            t0 += tailQ8(w, r0, full, x, xOff, k);
-            t1 += tailQ8(w, r1, full, x, xOff, k);
-            t2 += tailQ8(w, r2, full, x, xOff, k);
-            t3 += tailQ8(w, r3, full, x, xOff, k);
-        }
-        y[yOff + r0] = t0;
-        y[yOff + r1] = t1;
-        y[yOff + r2] = t2;
-        y[yOff + r3] = t3;
+        if (b < full) a0 = blockSum(v, vBase + b * Q8_0.BLOCK, xp, b * Q8_0.BLOCK).fma(FloatVector.broadcast(F, d[b]), a0);
+        float t = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return full < blocks ? t + tailQ8(w, row, full, x, xOff, k) : t;
+    }
+
+    /** Sum over one block of 32 int8 values (one int vector at byte {@code off}) times the packed x at {@code xi}, lane-wise. */
+    private static FloatVector blockSum(MemorySegment v, long off, float[] xp, int xi) {
+        FloatVector x0 = FloatVector.fromArray(F, xp, xi), x1 = FloatVector.fromArray(F, xp, xi + 8);
+        FloatVector x2 = FloatVector.fromArray(F, xp, xi + 16), x3 = FloatVector.fromArray(F, xp, xi + 24);
+        IntVector q = IntVector.fromMemorySegment(Vectors.I, v, off, LE);
+        FloatVector f0 = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+        FloatVector f1 = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+        FloatVector f2 = (FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+        FloatVector f3 = (FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+        return f3.fma(x3, f2.fma(x2, f1.fma(x1, f0.mul(x0))));
     }
 
     private static float scale(MemorySegment scales, long index) {
