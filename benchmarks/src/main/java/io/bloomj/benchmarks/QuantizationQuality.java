@@ -101,7 +101,7 @@ public final class QuantizationQuality {
             sumKl += kl(a, b);
             if (argmax(a) == argmax(b)) agree++;
         }
-        return String.format(Locale.ROOT, "| %s | %d | %.4f | %.5f | %.6f | %.1f%% |", label, positions, maxAbs,
+        return String.format(Locale.ROOT, "| %s | %d | %.4f | %.5f | %.3e | %.1f%% |", label, positions, maxAbs,
                 sumAbs / ((double) positions * vocab), sumKl / positions, 100.0 * agree / positions);
     }
 
