@@ -1,5 +1,6 @@
 package io.bloomj.api;
 
+import io.bloomj.ClosedException;
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.Bandwidth;
@@ -48,6 +49,7 @@ public final class BloomModel implements AutoCloseable {
     private final Backend backend;
     private final LoadOptions options;
     private final BloomTokenizer tokenizer;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     BloomModel(Checkpoint checkpoint, BloomWeights weights, Arena quantized, Backend backend, LoadOptions options, BloomTokenizer tokenizer) {
         this.checkpoint = checkpoint;
@@ -92,6 +94,7 @@ public final class BloomModel implements AutoCloseable {
 
     /** Measures the memory bandwidth of the model's backend (the roofline of decoding). */
     public Bandwidth measureBandwidth(long bytes, int repetitions) {
+        ensureOpen();
         return backend.measureBandwidth(bytes, repetitions);
     }
 
@@ -132,6 +135,7 @@ public final class BloomModel implements AutoCloseable {
 
     /** A session whose KV cache holds {@code contextLength} tokens. */
     public Session newSession(int contextLength) {
+        ensureOpen();
         BloomConfig c = config();
         Graph graph = graph(contextLength);
         return new Session(new Sequence(graph, backend.plan(graph), contextLength, c.vocabSize()),
@@ -247,8 +251,18 @@ public final class BloomModel implements AutoCloseable {
         return (int) Math.max(1, Math.min(tokens, options.contextLength()));
     }
 
+    private void ensureOpen() {
+        if (closed.get()) throw new ClosedException("this model");
+    }
+
+    /**
+     * Frees the backend and unmaps the weights. A second call does nothing; any later use, and a
+     * step another thread is about to start, fail with a {@link ClosedException} (a step already
+     * running finishes first).
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         backend.close();
         if (quantized != null) quantized.close();
         checkpoint.close();

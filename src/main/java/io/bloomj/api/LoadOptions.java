@@ -19,7 +19,7 @@ public record LoadOptions(String backend, int device, int threads, int contextLe
     public static final int DEFAULT_BATCH = 512;
 
     public LoadOptions {
-        if (threads < 1) throw new InvalidInputException("threads must be at least 1, got " + threads);
+        Backends.checkThreads(threads);
         if (contextLength < 1) throw new InvalidInputException("context length must be at least 1, got " + contextLength);
         if (device < 0) throw new InvalidInputException("device number must be >= 0, got " + device);
         if (batchSize < 1) throw new InvalidInputException("batch size must be at least 1, got " + batchSize);

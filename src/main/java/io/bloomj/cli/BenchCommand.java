@@ -104,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         for (List<Integer> l : List.of(nPrompt, nGen, depth)) for (int v : l) if (v < 0) throw new BloomjException("test sizes must be >= 0");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int t = threads > 0 ? threads : Backends.defaultThreads();
+        int t = Backends.threads(threads);
 
         Path tmp = null;
         Path dir;

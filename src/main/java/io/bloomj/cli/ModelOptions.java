@@ -53,7 +53,7 @@ final class ModelOptions {
     VerboseOption verbose;
 
     LoadOptions loadOptions() {
-        int t = threads > 0 ? threads : Backends.defaultThreads();
+        int t = Backends.threads(threads);
         return LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t).withContextLength(context).withBatchSize(batchSize)
                 .withWeights(WeightFormat.fromCli(weights));
     }

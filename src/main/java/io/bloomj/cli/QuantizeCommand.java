@@ -41,7 +41,7 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         Path dir = ModelLocator.locate(model, Progress.listener(err));
-        int t = threads > 0 ? threads : Backends.defaultThreads();
+        int t = Backends.threads(threads);
         try (Checkpoint checkpoint = Checkpoint.open(dir); Arena arena = Arena.ofShared()) {
             BloomWeights source = BloomWeights.from(checkpoint);
             long t0 = System.nanoTime();

@@ -12,7 +12,7 @@ import io.bloomj.tensor.ProgressListener;
 public record BackendOptions(int device, int threads, ProgressListener progress) {
     public BackendOptions {
         if (device < 0) throw new IllegalArgumentException("device number must be >= 0, got " + device);
-        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        Backends.checkThreads(threads);
         if (progress == null) progress = ProgressListener.NONE;
     }
 

@@ -43,4 +43,28 @@ public final class Backends {
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();
     }
+
+    /** More threads than this many per core only add switching (the team spins between loops): refused. */
+    public static final int MAX_THREADS_PER_CORE = 4;
+
+    /**
+     * A thread count as users give it: 0 means every core; negative, or far beyond the cores this
+     * JVM may use, is refused with a message (thousands of threads would take minutes to answer).
+     */
+    public static int threads(int requested) {
+        if (requested < 0) throw new InvalidInputException("threads must be 0 (all cores) or a positive count, got " + requested);
+        int resolved = requested == 0 ? defaultThreads() : requested;
+        checkThreads(resolved);
+        return resolved;
+    }
+
+    /** Refuses a resolved count below 1 or above {@link #MAX_THREADS_PER_CORE} x the cores. */
+    public static void checkThreads(int threads) {
+        int cores = defaultThreads();
+        if (threads < 1) throw new InvalidInputException("threads must be at least 1, got " + threads);
+        if (threads > MAX_THREADS_PER_CORE * cores) {
+            throw new InvalidInputException(threads + " threads is far beyond the " + cores + " core(s) this JVM may use (at most "
+                    + MAX_THREADS_PER_CORE * cores + "); bloomj runs best with one thread per core (threads 0)");
+        }
+    }
 }

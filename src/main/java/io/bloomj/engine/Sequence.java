@@ -1,5 +1,6 @@
 package io.bloomj.engine;
 
+import io.bloomj.ClosedException;
 import io.bloomj.ContextLengthException;
 import io.bloomj.InvalidInputException;
 import io.bloomj.compute.ExecutionPlan;
@@ -22,6 +23,7 @@ public final class Sequence implements AutoCloseable {
     private final int context;
     private final int vocab;
     private int length;
+    private boolean closed;
 
     /** The graph's sampling op, if it has one. */
     private final Op.Sample sample;
@@ -47,6 +49,7 @@ public final class Sequence implements AutoCloseable {
 
     /** Forgets every token (the cache is overwritten from position 0 on the next append; the record of seen tokens is cleared). */
     public void reset() {
+        ensureOpen();
         length = 0;
         if (sample != null) plan.write(sample.seen(), 1, new float[vocab]);
     }
@@ -56,12 +59,14 @@ public final class Sequence implements AutoCloseable {
      * the last one, written into {@code logits} (vocab-sized).
      */
     public void append(int[] tokens, float[] logits) {
+        ensureOpen();
         run(tokens, null);
         plan.read(graph.logits(), 1, logits);
     }
 
     /** The logits of the last row of the last step (after {@link #appendGreedy} or {@link #appendSampled}). */
     public void readLogits(float[] dst) {
+        ensureOpen();
         plan.read(graph.logits(), 1, dst);
     }
 
@@ -82,6 +87,7 @@ public final class Sequence implements AutoCloseable {
      * computed by the backend: only one number comes back from a device).
      */
     public int appendGreedy(int[] tokens) {
+        ensureOpen();
         run(tokens, null);
         float[] id = new float[1];
         plan.read(graph.argmax(), 1, id);
@@ -94,6 +100,7 @@ public final class Sequence implements AutoCloseable {
      * back, the logits stay on the device.
      */
     public int appendSampled(int[] tokens, SamplingParams sampling) {
+        ensureOpen();
         if (sample == null) throw new IllegalStateException("this graph has no sampling op");
         run(tokens, sampling);
         float[] id = new float[1];
@@ -119,6 +126,7 @@ public final class Sequence implements AutoCloseable {
      * a few rows per step, so a long text never holds all its logits at once.
      */
     public void appendAll(int[] tokens, RowConsumer consumer) {
+        ensureOpen();
         check(tokens);
         int chunk = Math.min(graph.logits().rows(), graph.maxRows());
         float[] buf = new float[chunk * vocab];
@@ -147,6 +155,7 @@ public final class Sequence implements AutoCloseable {
 
     /** Per-op timing of this sequence's steps (see {@link ExecutionPlan#setProfiling}). */
     public void setProfiling(boolean enabled) {
+        ensureOpen();
         plan.setProfiling(enabled);
     }
 
@@ -154,8 +163,15 @@ public final class Sequence implements AutoCloseable {
         return plan.profile();
     }
 
+    private void ensureOpen() {
+        if (closed) throw new ClosedException("this session");
+    }
+
+    /** Frees the plan (KV cache, activations); later calls fail with a {@link ClosedException}; a second close does nothing. */
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         plan.close();
     }
 }

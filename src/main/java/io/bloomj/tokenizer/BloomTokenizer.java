@@ -1,6 +1,5 @@
 package io.bloomj.tokenizer;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -116,8 +115,7 @@ public final class BloomTokenizer implements AutoCloseable {
 
     /** Token ids of {@code text}; special tokens written in the text are recognised, nothing is added. */
     public int[] encode(String text) {
-        Encoding e = tokenizer.encode(text, false, false);
-        long[] ids = e.getIds();
+        long[] ids = use(() -> tokenizer.encode(text, false, false).getIds());
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) out[i] = Math.toIntExact(ids[i]);
         return out;
@@ -132,12 +130,12 @@ public final class BloomTokenizer implements AutoCloseable {
         if (ids.length == 0) return "";
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) l[i] = ids[i];
-        return tokenizer.decode(l, skipSpecialTokens);
+        return use(() -> tokenizer.decode(l, skipSpecialTokens));
     }
 
     /** The token strings of {@code text} as the tokenizer sees them (byte-level symbols). */
     public String[] tokens(String text) {
-        return tokenizer.encode(text, false, false).getTokens();
+        return use(() -> tokenizer.encode(text, false, false).getTokens());
     }
 
     /** A decoder that turns a stream of ids into text pieces without ever splitting a character. */
@@ -145,8 +143,33 @@ public final class BloomTokenizer implements AutoCloseable {
         return new StreamingDecoder(this);
     }
 
+    /**
+     * The native tokenizer is freed by close(): calls hold a read lock so close() waits for those
+     * in flight (another thread may be decoding a streamed answer) and later ones fail clearly
+     * instead of touching freed memory.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock lock = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean closed;
+
+    private <T> T use(java.util.function.Supplier<T> call) {
+        lock.readLock().lock();
+        try {
+            if (closed) throw new io.bloomj.ClosedException("the tokenizer");
+            return call.get();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     @Override
     public void close() {
-        tokenizer.close();
+        lock.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            tokenizer.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 }

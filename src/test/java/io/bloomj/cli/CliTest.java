@@ -106,6 +106,27 @@ class CliTest {
     }
 
     @Test
+    void badThreadCountsAndWeightFormatsAreOneLineErrors() throws IOException {
+        Path dir = tiny();
+        for (String[] args : new String[][] {
+                {"info", "--model", dir.toString(), "--threads", "-1"},
+                {"info", "--model", dir.toString(), "--threads", "100000"},
+                {"info", "--model", dir.toString(), "--weights", "q4_0"},
+                {"random-model", "--shape", "tiny", "--out", tmp.resolve("x").toString(), "--dtype", "q8_0"}}) {
+            Result r = run(args);
+            assertEquals(Main.EXIT_BAD_INPUT, r.code(), String.join(" ", args) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertTrue(r.err().startsWith("bloomj: "), r.err());
+        }
+        Result q8 = run("info", "--model", dir.toString(), "--weights", "q8_0", "--json");
+        assertEquals(0, q8.code(), q8.err());
+        JsonNode json = JSON.readTree(q8.out());
+        assertEquals("Q8_0", json.get("weight_dtype").asText());
+        assertEquals(json.get("weight_bytes_q8_0").asLong(), json.get("weight_bytes").asLong());
+        assertTrue(json.get("weight_bytes").asLong() < 0.6 * json.get("weight_bytes_bf16").asLong(), q8.out());
+    }
+
+    @Test
     void randomModelWritesALoadableCheckpointAndNeverOverwrites() throws IOException {
         Path out = tmp.resolve("random");
         Result r = run("random-model", "--shape", "tiny", "--out", out.toString(), "--dtype", "f16", "--seed", "3");

@@ -79,6 +79,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public ExecutionPlan plan(Graph graph) {
+        if (team.isClosed()) throw new io.bloomj.ClosedException("the CPU backend");
         requireSupported(graph);
         return new CpuPlan(this, graph);
     }

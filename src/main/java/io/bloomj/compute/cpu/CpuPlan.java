@@ -1,5 +1,6 @@
 package io.bloomj.compute.cpu;
 
+import io.bloomj.ClosedException;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
@@ -200,6 +201,7 @@ final class CpuPlan implements ExecutionPlan {
         bounds.check(step);
         // One step at a time per backend: plans of the same backend share its thread team.
         synchronized (team) {
+            if (team.isClosed()) throw new ClosedException("the CPU backend");
             if (!profiling) {
                 for (Task t : tasks) t.run(step);
                 return StepResult.unprofiled();

@@ -1,5 +1,7 @@
 package io.bloomj.compute.cpu;
 
+import io.bloomj.ClosedException;
+
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -53,7 +55,8 @@ public final class ThreadTeam implements AutoCloseable {
      * chunk a multiple of {@code grain} (but the last). Returns when every chunk is done; a
      * failure in any chunk is rethrown here.
      */
-    public void parallelFor(int count, int grain, RangeTask task) {
+    public synchronized void parallelFor(int count, int grain, RangeTask task) {
+        if (closed) throw new ClosedException("the CPU backend");
         if (count <= 0) return;
         if (size == 1 || count <= grain) {
             task.run(0, count, 0);
@@ -118,9 +121,18 @@ public final class ThreadTeam implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the workers. Synchronized with {@link #parallelFor}: a loop in progress on another
+     * thread finishes first (its workers are still there to finish their chunks), and every later
+     * loop fails with a {@link ClosedException} instead of waiting for workers that are gone.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         for (Thread w : workers) LockSupport.unpark(w);
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 }

@@ -169,6 +169,7 @@ public final class CudaBackend extends DeviceBackend {
 
     @Override
     public synchronized void close() {
+        if (!markClosed()) return;
         makeCurrent();
         call(cu.cuCtxSynchronize);
         weights.close();

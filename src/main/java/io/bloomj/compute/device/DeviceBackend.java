@@ -1,5 +1,6 @@
 package io.bloomj.compute.device;
 
+import io.bloomj.ClosedException;
 import io.bloomj.InsufficientMemoryException;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.Buffer;
@@ -50,6 +51,7 @@ public abstract class DeviceBackend implements Backend {
 
     @Override
     public final synchronized ExecutionPlan plan(Graph graph) {
+        if (closed) throw new ClosedException("the " + name() + " backend");
         List<Launch> launches = Lowering.lower(graph, this, fusions());
         long scratch = RecordedPlan.FIXED_SCRATCH_BYTES + (long) graph.maxRows() * Integer.BYTES;
         for (Launch l : launches) scratch += scratchBytes(l, graph);
@@ -97,6 +99,19 @@ public abstract class DeviceBackend implements Backend {
             sharedUsers.remove(b);
             memory.free(shared.remove(b));
         }
+    }
+
+    private boolean closed;
+
+    /** Marks the backend closed (subclasses call it first in their synchronized close()); later steps fail clearly. */
+    protected final synchronized boolean markClosed() {
+        boolean was = closed;
+        closed = true;
+        return !was;
+    }
+
+    final synchronized boolean isClosed() {
+        return closed;
     }
 
     @Override

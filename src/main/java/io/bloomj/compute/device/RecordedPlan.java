@@ -1,5 +1,6 @@
 package io.bloomj.compute.device;
 
+import io.bloomj.ClosedException;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
@@ -131,6 +132,8 @@ public abstract class RecordedPlan implements ExecutionPlan {
     public final StepResult execute(Step step) {
         bounds.check(step);
         synchronized (backend) {
+            if (backend.isClosed()) throw new ClosedException("the " + backend.name() + " backend");
+            if (closed) throw new ClosedException("this plan");
             beginStep(step);
             if (!profiling && replay(step, launches)) return StepResult.unprofiled();
             for (DeviceLaunch l : launches) {

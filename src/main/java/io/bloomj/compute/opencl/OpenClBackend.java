@@ -185,6 +185,7 @@ public final class OpenClBackend extends DeviceBackend {
 
     @Override
     public synchronized void close() {
+        if (!markClosed()) return;
         ctx.finish();
         weights.close();
         programs.close();
