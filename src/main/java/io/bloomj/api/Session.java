@@ -136,11 +136,13 @@ public final class Session implements AutoCloseable {
         long start = System.nanoTime();
         int token = next(prompt, choice, logits, config.logprobs(), logprobs);
         long firstToken = System.nanoTime();
-        int[] out = new int[config.maxNewTokens()];
+        // Grown as tokens come: max_new_tokens may be far more than the context will let through.
+        int[] out = new int[Math.min(config.maxNewTokens(), 256)];
         int n = 0;
         int decodeSteps = 0;
         FinishReason reason = null;
         while (true) {
+            if (n == out.length) out = Arrays.copyOf(out, (int) Math.min(config.maxNewTokens(), 2L * out.length));
             out[n++] = token;
             boolean isEos = config.stopAtEos() && token == eos;
             String piece = decoder == null || isEos ? "" : stops.accept(decoder.push(token));

@@ -43,6 +43,16 @@ public record BloomConfig(
             throw new IllegalArgumentException("hidden size " + hiddenSize + " is not divisible by the "
                     + numHeads + " attention heads");
         }
+        // The forward pass divides by sqrt(var + eps): a negative, NaN or infinite eps gives NaN logits.
+        if (!(layerNormEpsilon >= 0) || Double.isInfinite(layerNormEpsilon)) {
+            throw new IllegalArgumentException("layer_norm_epsilon must be a finite number >= 0, found " + layerNormEpsilon);
+        }
+        for (int id : new int[] {bosTokenId, eosTokenId, padTokenId, unkTokenId}) {
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException("special token ids (bos " + bosTokenId + ", eos " + eosTokenId + ", pad " + padTokenId
+                        + ", unk " + unkTokenId + ") must lie in the vocabulary [0, " + vocabSize + ")");
+            }
+        }
     }
 
     /** Width of one attention head. */
@@ -111,7 +121,11 @@ public record BloomConfig(
             throw new CheckpointException(source, "hidden size " + hidden
                     + " is not divisible by the number of attention heads " + heads);
         }
-        double eps = root.path("layer_norm_epsilon").asDouble(1e-5);
+        JsonNode epsNode = root.path("layer_norm_epsilon");
+        if (!epsNode.isMissingNode() && !epsNode.isNull() && !epsNode.isNumber()) {
+            throw new CheckpointException(source, "layer_norm_epsilon must be a number, found " + epsNode);
+        }
+        double eps = epsNode.asDouble(1e-5);
         boolean post = root.path("apply_residual_connection_post_layernorm").asBoolean(false);
         boolean tied = root.path("tie_word_embeddings").asBoolean(true);
         try {
@@ -140,8 +154,10 @@ public record BloomConfig(
     private static int tokenId(JsonNode root, String name, int fallback) {
         JsonNode n = root.get(name);
         if (n == null || n.isNull()) return fallback;
-        if (n.isArray()) return n.isEmpty() ? fallback : n.get(0).asInt(fallback);
-        return n.asInt(fallback);
+        if (n.isArray()) n = n.isEmpty() ? null : n.get(0);
+        if (n == null) return fallback;
+        // ids beyond an int would wrap: out of range for any vocabulary, reported by the constructor
+        return n.canConvertToInt() ? n.asInt() : -1;
     }
 
     /** The config as a Hugging Face config.json (what {@code random-model} writes). */

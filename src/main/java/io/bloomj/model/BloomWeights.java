@@ -49,7 +49,7 @@ public record BloomWeights(
         long f = c.ffnSize();
         long v = c.vocabSize();
         Weight emb = ckpt.require("word_embeddings.weight", v, h);
-        List<Layer> layers = new ArrayList<>(c.numLayers());
+        List<Layer> layers = new ArrayList<>();   // no capacity from the config: n_layer may be absurd, the tensors decide
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "h." + i + ".";
             layers.add(new Layer(

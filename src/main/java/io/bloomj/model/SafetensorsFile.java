@@ -50,7 +50,13 @@ public final class SafetensorsFile {
     public static final String Q8_0_FORMAT = "q8_0";
     /** Suffix of the tensor holding a Q8_0 matrix's block scales. */
     public static final String SCALE_SUFFIX = "_scale";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * As the reference implementation reads headers: one JSON object, nothing after it but the
+     * padding spaces, no key twice (a duplicate tensor name would otherwise load, last one winning).
+     */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
     private final Map<String, Weight> tensors;
@@ -96,6 +102,15 @@ public final class SafetensorsFile {
         }
         if (header == null || !header.isObject()) {
             throw new CheckpointException(path, "corrupt safetensors header: expected a JSON object");
+        }
+        String padding = headerText.substring(headerText.lastIndexOf('}') + 1);
+        if (!padding.isBlank() || !padding.chars().allMatch(c -> c == ' ')) {
+            throw new CheckpointException(path, "corrupt safetensors header: " + padding.length()
+                    + " bytes after the JSON object that are not padding spaces");
+        }
+        JsonNode metadata = header.get("__metadata__");
+        if (metadata != null && !metadata.isObject()) {
+            throw new CheckpointException(path, "corrupt safetensors header: __metadata__ must be an object of strings, found " + metadata);
         }
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;
@@ -174,14 +189,23 @@ public final class SafetensorsFile {
                 throw new CheckpointException(path, name, "invalid shape " + shapeNode);
             }
             shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
+            try {
+                numel = Math.multiplyExact(numel, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new CheckpointException(path, name, "shape " + shapeNode + " has more elements than a file can hold");
+            }
         }
         long begin = offsets.get(0).asLong();
         long end = offsets.get(1).asLong();
         if (begin < 0 || end < begin) {
             throw new CheckpointException(path, name, "invalid data_offsets [" + begin + ", " + end + "]");
         }
-        long expected = numel * dtype.bytes();
+        long expected;
+        try {
+            expected = Math.multiplyExact(numel, dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(path, name, "shape " + shapeNode + " of " + dtypeName + " has more bytes than a file can hold");
+        }
         if (end - begin != expected) {
             throw new CheckpointException(path, name, "data_offsets span " + (end - begin) + " bytes but shape "
                     + shapeNode + " of " + dtypeName + " needs " + expected);

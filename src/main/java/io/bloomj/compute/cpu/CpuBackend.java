@@ -55,6 +55,30 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /**
+     * The plan's arrays live on the JVM heap: their size is checked against what the heap can still
+     * give before anything is allocated, as device backends check device memory (an
+     * OutOfMemoryError halfway through would leave the JVM in a poor state).
+     */
+    private synchronized void checkHeap(Graph graph) {
+        java.util.Set<Buffer> intermediates = graph.intermediates();
+        long needed = 0;
+        for (Buffer b : graph.buffers()) {
+            if (intermediates.contains(b) && shared.containsKey(b)) continue;   // another plan's, reused
+            if (b.elements() > Integer.MAX_VALUE - 16) {
+                throw new io.bloomj.InvalidInputException("buffer " + b + " has more than 2^31 elements, more than one Java array holds;"
+                        + " use a shorter --context-length");
+            }
+            needed += b.elements() * Float.BYTES;
+        }
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (needed > available) {
+            throw new io.bloomj.InsufficientMemoryException("the JVM heap (raise -Xmx, BLOOMJ_JVM_FLAGS in tornado.env)",
+                    "a session's KV cache and activations", needed, available);
+        }
+    }
+
     @Override
     public String name() {
         return "cpu";
@@ -81,6 +105,7 @@ public final class CpuBackend implements Backend {
     public ExecutionPlan plan(Graph graph) {
         if (team.isClosed()) throw new io.bloomj.ClosedException("the CPU backend");
         requireSupported(graph);
+        checkHeap(graph);
         return new CpuPlan(this, graph);
     }
 
