@@ -52,6 +52,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The shell's convention for a program stopped by SIGINT (128 + 2): a script sees the answer was cut short. */
+    static final int EXIT_INTERRUPTED = 130;
+
+    private int exitCode = 0;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -72,6 +77,7 @@ final class GenerateCommand implements Callable<Integer> {
                     first[0] = false;
                 }, cancel);
                 Interrupts.clear();
+                if (r.finishReason() == io.bloomj.api.FinishReason.CANCELLED) exitCode = EXIT_INTERRUPTED;
                 Profile p = session.profile();
                 if (json) {
                     try (Json j = new Json(out)) {
@@ -98,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }
         }
-        return 0;
+        return exitCode;
     }
 
     private static String joined(int[] ids) {

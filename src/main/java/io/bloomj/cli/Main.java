@@ -47,7 +47,8 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("bloomj: " + e.getMessage());
-            e.getCommandLine().getErr().println("Try 'bloomj " + e.getCommandLine().getCommandName() + " --help'.");
+            // qualifiedName: "bloomj" for the top level (not "bloomj bloomj"), "bloomj info" for a command
+            e.getCommandLine().getErr().println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_BAD_INPUT;
         });
         return cl.execute(args);

@@ -38,6 +38,10 @@ final class PerplexityCommand implements Callable<Integer> {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new io.bloomj.InvalidInputException("--file " + file + " does not exist");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new io.bloomj.InvalidInputException("--file " + file + " is not UTF-8 text (byte " + e.getInputLength() + " of a character is invalid)");
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
         }

@@ -71,6 +71,8 @@ public final class BloomTokenizer implements AutoCloseable {
                     + "(or use --tokens with token ids)");
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file, "malformed tokenizer.json: " + e.getOriginalMessage());
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new CheckpointException(file, "tokenizer.json is not UTF-8 text");
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
         }

@@ -127,6 +127,27 @@ class CliTest {
     }
 
     @Test
+    void messagesNameTheProblem() throws IOException {
+        Result unknown = run("frobnicate");
+        assertEquals(Main.EXIT_BAD_INPUT, unknown.code());
+        assertTrue(unknown.err().contains("Try 'bloomj --help'."), unknown.err());
+        Path dir = tiny();
+        Result missing = run("perplexity", "--model", dir.toString(), "--file", tmp.resolve("nope.txt").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, missing.code());
+        assertTrue(missing.err().contains("nope.txt does not exist"), missing.err());
+        Path latin1 = tmp.resolve("latin1.txt");
+        java.nio.file.Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xE9});
+        Result binary = run("perplexity", "--model", dir.toString(), "--file", latin1.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, binary.code());
+        assertTrue(binary.err().contains("is not UTF-8 text"), binary.err());
+        java.nio.file.Files.write(dir.resolve("tokenizer.json"), new byte[] {'{', (byte) 0xE9, '}'});
+        Result tok = run("tokenize", "--model", dir.toString(), "--text", "hi");
+        assertEquals(Main.EXIT_BAD_INPUT, tok.code());
+        assertTrue(tok.err().contains("tokenizer.json is not UTF-8 text"), tok.err());
+        for (Result r : List.of(unknown, missing, binary, tok)) assertTrue(r.err().startsWith("bloomj: "), r.err());
+    }
+
+    @Test
     void randomModelWritesALoadableCheckpointAndNeverOverwrites() throws IOException {
         Path out = tmp.resolve("random");
         Result r = run("random-model", "--shape", "tiny", "--out", out.toString(), "--dtype", "f16", "--seed", "3");
