@@ -46,9 +46,10 @@ public final class Main implements Runnable {
             return e instanceof BloomjException || e instanceof IllegalArgumentException ? EXIT_BAD_INPUT : EXIT_FAILURE;
         });
         cl.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("bloomj: " + e.getMessage());
-            // qualifiedName: "bloomj" for the top level (not "bloomj bloomj"), "bloomj info" for a command
-            e.getCommandLine().getErr().println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            // One line, as every error: the message and where help is (qualifiedName: "bloomj" at the top
+            // level, not "bloomj bloomj"; "bloomj info" for a command).
+            e.getCommandLine().getErr().println("bloomj: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help')");
             return EXIT_BAD_INPUT;
         });
         return cl.execute(args);

@@ -80,8 +80,8 @@ public final class BloomTokenizer implements AutoCloseable {
         if (vocab == null || !vocab.isObject()) {
             throw new CheckpointException(file, "malformed tokenizer.json: no model.vocab object (a BPE tokenizer is expected)");
         }
-        int size = maxId(vocab.properties().iterator()) + 1;
-        for (JsonNode added : root.path("added_tokens")) size = Math.max(size, added.path("id").asInt(-1) + 1);
+        long size = maxId(file, vocab.properties().iterator()) + 1;
+        for (JsonNode added : root.path("added_tokens")) size = Math.max(size, id(file, added.path("content").asText("?"), added.path("id")) + 1);
         HuggingFaceTokenizer tok;
         try {
             tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false", "padding", "false",
@@ -89,13 +89,25 @@ public final class BloomTokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(file, "the tokenizers library rejected this tokenizer.json: " + e.getMessage());
         }
-        return new BloomTokenizer(tok, size, file);
+        return new BloomTokenizer(tok, (int) size, file);
     }
 
-    private static int maxId(Iterator<Map.Entry<String, JsonNode>> entries) {
-        int max = -1;
-        while (entries.hasNext()) max = Math.max(max, entries.next().getValue().asInt(-1));
+    private static long maxId(Path file, Iterator<Map.Entry<String, JsonNode>> entries) {
+        long max = -1;
+        while (entries.hasNext()) {
+            Map.Entry<String, JsonNode> e = entries.next();
+            max = Math.max(max, id(file, e.getKey(), e.getValue()));
+        }
         return max;
+    }
+
+    /** A token id as the file gives it, checked: a whole number from 0 to 2^31 - 2 (ids index an embedding of int rows). */
+    private static long id(Path file, String token, JsonNode n) {
+        if (!n.canConvertToLong() || !n.isIntegralNumber() || n.asLong() < 0 || n.asLong() >= Integer.MAX_VALUE) {
+            throw new CheckpointException(file, "malformed tokenizer.json: token '" + token + "' has id " + n
+                    + " (ids are whole numbers from 0 to " + (Integer.MAX_VALUE - 1) + ")");
+        }
+        return n.asLong();
     }
 
     /** Number of ids the tokenizer can produce (its largest id + 1). */

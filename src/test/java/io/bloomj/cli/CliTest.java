@@ -130,7 +130,7 @@ class CliTest {
     void messagesNameTheProblem() throws IOException {
         Result unknown = run("frobnicate");
         assertEquals(Main.EXIT_BAD_INPUT, unknown.code());
-        assertTrue(unknown.err().contains("Try 'bloomj --help'."), unknown.err());
+        assertTrue(unknown.err().contains("(see 'bloomj --help')"), unknown.err());
         Path dir = tiny();
         Result missing = run("perplexity", "--model", dir.toString(), "--file", tmp.resolve("nope.txt").toString());
         assertEquals(Main.EXIT_BAD_INPUT, missing.code());

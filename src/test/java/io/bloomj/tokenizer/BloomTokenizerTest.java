@@ -93,4 +93,16 @@ class BloomTokenizerTest {
             tok.checkFits(TestTokenizer.VOCAB);
         }
     }
+
+    /** Ids beyond an int threw ArithmeticException; 2^31 - 1 made the size wrap past the model check. */
+    @Test
+    void tokenIdsOutOfRangeAreRefusedByToken() throws IOException {
+        TestTokenizer.write(tmp);
+        String json = Files.readString(tmp.resolve("tokenizer.json"));
+        for (String id : new String[] {"3000000000", "2147483647", "-1", "1.5"}) {
+            Files.writeString(tmp.resolve("tokenizer.json"), json.replaceFirst("\"id\" : 1,", "\"id\" : " + id + ","));
+            CheckpointException e = assertThrows(CheckpointException.class, () -> BloomTokenizer.load(tmp), id);
+            assertTrue(e.getMessage().contains("token '<s>' has id " + id), e.getMessage());
+        }
+    }
 }
