@@ -43,7 +43,7 @@ final class PerplexityCommand implements Callable<Integer> {
         } catch (java.nio.charset.MalformedInputException e) {
             throw new io.bloomj.InvalidInputException("--file " + file + " is not UTF-8 text (byte " + e.getInputLength() + " of a character is invalid)");
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(file, "cannot read: " + io.bloomj.IoErrors.describe(e), e);
         }
         try (BloomModel m = model.load(spec.commandLine().getErr())) {
             int[] tokens = m.requireTokenizer().encode(text);

@@ -92,7 +92,7 @@ public record BloomConfig(
         } catch (NoSuchFileException e) {
             throw new CheckpointException(configFile, "config.json not found: is this a Hugging Face model folder?");
         } catch (IOException e) {
-            throw new CheckpointException(configFile, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(configFile, "cannot read: " + io.bloomj.IoErrors.describe(e), e);
         }
         return parse(configFile, text);
     }

@@ -91,7 +91,7 @@ public final class Checkpoint implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new CheckpointException(index, "malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new CheckpointException(index, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(index, "cannot read: " + io.bloomj.IoErrors.describe(e), e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject() || map.isEmpty()) {

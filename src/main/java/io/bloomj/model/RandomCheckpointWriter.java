@@ -75,7 +75,7 @@ public final class RandomCheckpointWriter {
             throw new BloomjException(target + " already exists; random-model never overwrites a folder");
         } catch (IOException e) {
             deleteQuietly(tmp);
-            throw new BloomjException("cannot write " + target + ": " + e, e);
+            throw new BloomjException("cannot write " + target + ": " + io.bloomj.IoErrors.describe(e), e);
         } catch (RuntimeException e) {
             deleteQuietly(tmp);
             throw e;

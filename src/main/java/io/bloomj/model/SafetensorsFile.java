@@ -79,7 +79,7 @@ public final class SafetensorsFile {
         } catch (NoSuchFileException e) {
             throw new CheckpointException(path, "file not found");
         } catch (IOException e) {
-            throw new CheckpointException(path, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(path, "cannot read: " + io.bloomj.IoErrors.describe(e), e);
         }
         return new SafetensorsFile(path, parse(path, file));
     }

@@ -54,7 +54,7 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(file, "cannot read: " + io.bloomj.IoErrors.describe(e), e);
         }
         List<JsonNode> nodes = new ArrayList<>();
         try {

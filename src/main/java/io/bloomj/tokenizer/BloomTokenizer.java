@@ -74,7 +74,7 @@ public final class BloomTokenizer implements AutoCloseable {
         } catch (java.nio.charset.MalformedInputException e) {
             throw new CheckpointException(file, "tokenizer.json is not UTF-8 text");
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(file, "cannot read: " + io.bloomj.IoErrors.describe(e), e);
         }
         JsonNode vocab = root == null ? null : root.path("model").get("vocab");
         if (vocab == null || !vocab.isObject()) {

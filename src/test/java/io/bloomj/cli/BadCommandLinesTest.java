@@ -54,7 +54,9 @@ class BadCommandLinesTest {
                 List.of("already exists", "|", "quantize", "--model", "M", "--out", "M2"),
                 List.of("xml", "|", "bench", "--random", "tiny", "-o", "xml"),
                 List.of(">= 0", "|", "bench", "--random", "tiny", "-p", "-1"),
-                List.of("does not exist", "|", "perplexity", "--model", "M", "--file", "/nonexistent/text.txt"));
+                List.of("does not exist", "|", "perplexity", "--model", "M", "--file", "/nonexistent/text.txt"),
+                List.of("/nonexistent/results.json does not exist", "|", "report", "/nonexistent/results.json"),
+                List.of("/proc/bloomj-none does not exist", "|", "random-model", "--shape", "tiny", "--out", "/proc/bloomj-none/x"));
     }
 
     @ParameterizedTest(name = "{0}")
