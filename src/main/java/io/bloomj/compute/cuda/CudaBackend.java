@@ -155,24 +155,24 @@ public final class CudaBackend extends DeviceBackend {
 
     @Override
     public MemoryProbe memoryProbe(long bytes) {
-        long size = Math.max(1 << 20, bytes) & ~4095L;
-        DeviceBuffer a = memory.allocate(size, "bandwidth probe"), b = memory.allocate(size, "bandwidth probe");
-        return MemoryProbe.deviceCopy(size, () -> {
-            makeCurrent();
-            cu.check((int) call(cu.cuMemcpyDtoD, b.address(), a.address(), size), "cuMemcpyDtoD");
-            cu.check((int) call(cu.cuCtxSynchronize), "cuCtxSynchronize");
-        }, () -> {
-            memory.free(a);
-            memory.free(b);
-        });
+        return deviceCopyProbe(Math.max(1 << 20, bytes));
     }
 
     @Override
-    public synchronized void close() {
-        if (!markClosed()) return;
+    protected void copyAndWait(DeviceBuffer src, DeviceBuffer dst, long bytes) {
+        makeCurrent();
+        cu.check((int) call(cu.cuMemcpyDtoD, dst.address(), src.address(), bytes), "cuMemcpyDtoD");
+        cu.check((int) call(cu.cuCtxSynchronize), "cuCtxSynchronize");
+    }
+
+    @Override
+    protected void finishWork() {
         makeCurrent();
         call(cu.cuCtxSynchronize);
-        weights.close();
+    }
+
+    @Override
+    protected void releaseDevice() {
         for (MemorySegment m : modules.values()) call(cu.cuModuleUnload, m);
         modules.clear();
         ctx.close();

@@ -6,6 +6,7 @@ import io.bloomj.compute.Backend;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.MemoryProbe;
 import io.bloomj.tensor.ProgressListener;
 
 import java.util.HashMap;
@@ -103,11 +104,44 @@ public abstract class DeviceBackend implements Backend {
 
     private boolean closed;
 
-    /** Marks the backend closed (subclasses call it first in their synchronized close()); later steps fail clearly. */
-    protected final synchronized boolean markClosed() {
-        boolean was = closed;
+    /** Waits for everything queued on the device (before memory is freed). */
+    protected abstract void finishWork();
+
+    /** Frees what the backend holds besides the weights (programs, modules, context); called once. */
+    protected abstract void releaseDevice();
+
+    /** Copies {@code src} to {@code dst} on the device and waits (the bandwidth probe). */
+    protected abstract void copyAndWait(DeviceBuffer src, DeviceBuffer dst, long bytes);
+
+    /**
+     * A device-to-device copy probe over two buffers of {@code size} bytes (rounded down to 4 KiB),
+     * allocated through the memory account and freed when the probe closes.
+     */
+    protected final MemoryProbe deviceCopyProbe(long size) {
+        long bytes = Math.max(4096, size & ~4095L);
+        DeviceBuffer a = memory.allocate(bytes, "bandwidth probe"), b = memory.allocate(bytes, "bandwidth probe");
+        finishWork();
+        return MemoryProbe.deviceCopy(bytes, () -> {
+            synchronized (DeviceBackend.this) {
+                copyAndWait(a, b, bytes);
+            }
+        }, () -> {
+            memory.free(a);
+            memory.free(b);
+        });
+    }
+
+    /**
+     * Closes once: waits for the device, frees the weights, then the backend's own resources. A step
+     * another thread is in finishes first (steps hold the backend); later ones fail with a ClosedException.
+     */
+    @Override
+    public final synchronized void close() {
+        if (closed) return;
         closed = true;
-        return !was;
+        finishWork();
+        weights.close();
+        releaseDevice();
     }
 
     final synchronized boolean isClosed() {

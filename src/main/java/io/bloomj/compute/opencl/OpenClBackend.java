@@ -167,27 +167,23 @@ public final class OpenClBackend extends DeviceBackend {
 
     @Override
     public MemoryProbe memoryProbe(long bytes) {
-        long size = Math.max(4096, Math.min(bytes, ctx.device.maxAllocation()) & ~4095L);
-        DeviceBuffer a = memory.allocate(size, "bandwidth probe");
-        DeviceBuffer b = memory.allocate(size, "bandwidth probe");
-        ctx.finish();
-        return MemoryProbe.deviceCopy(size, () -> {
-            synchronized (OpenClBackend.this) {
-                OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, MemorySegment.ofAddress(a.address()),
-                        MemorySegment.ofAddress(b.address()), 0L, 0L, size, 0, MemorySegment.NULL, MemorySegment.NULL), "clEnqueueCopyBuffer");
-                ctx.finish();
-            }
-        }, () -> {
-            memory.free(a);
-            memory.free(b);
-        });
+        return deviceCopyProbe(Math.min(bytes, ctx.device.maxAllocation()));
     }
 
     @Override
-    public synchronized void close() {
-        if (!markClosed()) return;
+    protected void copyAndWait(DeviceBuffer src, DeviceBuffer dst, long bytes) {
+        OpenCl.check((int) OpenCl.call(ctx.cl.clEnqueueCopyBuffer, ctx.queue, MemorySegment.ofAddress(src.address()),
+                MemorySegment.ofAddress(dst.address()), 0L, 0L, bytes, 0, MemorySegment.NULL, MemorySegment.NULL), "clEnqueueCopyBuffer");
         ctx.finish();
-        weights.close();
+    }
+
+    @Override
+    protected void finishWork() {
+        ctx.finish();
+    }
+
+    @Override
+    protected void releaseDevice() {
         programs.close();
         ctx.close();
     }
