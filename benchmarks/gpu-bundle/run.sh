@@ -12,6 +12,7 @@ cd "$root"
 out="${1:?usage: benchmarks/gpu-bundle/run.sh RESULTS_DIR [--dry-run]}"
 dry=0; [[ "${2:-}" == --dry-run ]] && dry=1
 bundle="${GPU_BUNDLE:-$root/gpu-bundle}"
+[[ -d "$bundle" ]] && bundle="$(cd "$bundle" && pwd)"   # absolute: LD_PRELOAD and the class path outlive a cd
 java="$bundle/java/bin/java"
 [[ -x "$java" ]] || { echo "run.sh: no bundle at $bundle (run benchmarks/gpu-bundle/build.sh first)" >&2; exit 2; }
 mkdir -p "$out"
