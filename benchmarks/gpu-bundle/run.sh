@@ -2,8 +2,10 @@
 # Runs the GPU check from the bundle build.sh made, with no Java, Maven or network on the machine:
 #   benchmarks/gpu-bundle/run.sh RESULTS_DIR [--dry-run]        (from the project root)
 # Steps in order of value, each with its own time budget, so that a run cut short still returns what
-# came before: (1) nvidia-smi, (2) the CUDA tests with CUDA required (fail, never skip), (3) random
-# checkpoints written here and `bloomj bench --backend cuda` on the bloomz-3b shape, (4) a summary.
+# came before: (1) nvidia-smi, (2) the CUDA tests with CUDA required (fail, never skip), (2b) bloomj's
+# CUDA logits against transformers' BloomForCausalLM on random tiny and 560m checkpoints, (3) a random
+# 3b checkpoint written here, `bloomj bench --backend cuda` in bf16 and q8_0 and transformers' own
+# batch-1 speed on it, (4) a summary.
 # --dry-run (a CPU machine, and CI): the same bundle and paths; the CUDA tests must fail with the clear
 # "CUDA is unavailable" error and nothing else, and the bench runs the tiny shape on the CPU backend.
 set -uo pipefail
@@ -57,6 +59,20 @@ if (( dry )); then
   fi
 fi
 
+# 2b. transformers beside bloomj on the same weights: logits of the tiny and 560m shapes (an independent
+# check of the CUDA backend against the definition of the model); skipped where torch is absent.
+dev=cuda; cmp_backend=cuda; (( dry )) && { dev=cpu; cmp_backend=cpu; }
+tokens="1,17,42,5,88,23,64,9,31,77,50"
+shapes=(tiny 560m); (( dry )) && shapes=(tiny)   # the dry run keeps CI light
+for s in "${shapes[@]}"; do
+  ck="$work/$s"
+  [[ -f "$ck/model.safetensors" ]] || { rm -rf "$ck"; timeout 300 "${bloomj[@]}" random-model --shape "$s" --out "$ck" --seed 1 >> "$log" 2>&1; }
+  timeout 120 "${bloomj[@]}" logits --model "$ck" --tokens "$tokens" --backend "$cmp_backend" > "$work/logits-$s.json" 2>> "$log"
+  timeout "${HF_BUDGET_S:-180}" python3 benchmarks/gpu-bundle/transformers_check.py compare "$ck" "$work/logits-$s.json" "$tokens" \
+    --device "$dev" >> "$out/transformers.jsonl" 2>> "$log"
+  say "transformers compare $s rc=$? $(tail -1 "$out/transformers.jsonl")"
+done
+
 # 3. benchmarks on the bloomz-3b shape (tiny on the CPU in a dry run)
 shape=3b; backend=cuda; args=(-p 512 -n 128 -d 0,2048 -r 5 --probe-mib 4096)
 if (( dry )); then shape=tiny; backend=cpu; args=(-p 32 -n 8 -r 2 --probe-mib 16); fi
@@ -70,6 +86,10 @@ say "bench $shape $backend rc=$?"
 timeout "${BENCH_BUDGET_S:-300}" "${bloomj[@]}" bench --model "$ckpt" --backend "$backend" --weights q8_0 "${args[@]}" -o json > "$out/bench-$shape-$backend-q8_0.json" 2>> "$log"
 say "bench $shape $backend q8_0 rc=$?"
 
+if (( ! dry )); then
+  timeout "${HF_BUDGET_S:-240}" python3 benchmarks/gpu-bundle/transformers_check.py speed "$ckpt" --device cuda >> "$out/transformers.jsonl" 2>> "$log"
+  say "transformers speed $shape rc=$? $(tail -1 "$out/transformers.jsonl")"
+fi
 if (( dry )) && ! grep -q '"avg_ts"' "$out/bench-$shape-$backend.json"; then
   say "dry run: the bench wrote no results, see gpu-check.log"; exit 1
 fi
@@ -79,6 +99,7 @@ fi
   echo "# GPU check ($(date -u +%Y-%m-%dT%H:%M:%SZ), bundle $(cat "$bundle/commit.txt"))"
   echo; echo '```'; head -15 "$out/nvidia-smi.txt" 2>/dev/null || echo "(no nvidia-smi)"; echo '```'
   echo; echo "## Tests"; echo; grep -E "tests (successful|failed|aborted)|containers failed" "$out/tests.log" | sed 's/^/    /'
+  echo; echo "## transformers beside bloomj"; echo; sed 's/^/    /' "$out/transformers.jsonl" 2>/dev/null
   echo; echo "## Bench"; echo
   for f in "$out"/bench-*.json; do
     python3 - "$f" <<'PY' 2>/dev/null || echo "    (no results in $f)"
