@@ -10,25 +10,21 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
  * Writes a model whose matrices are Q8_0 as a checkpoint folder that loads like any other: the
  * source folder's config, generation config and tokenizer files, and one {@code model.safetensors}
  * in the layout {@link SafetensorsFile} documents ({@code "bloomj.weights": "q8_0"} in the
  * metadata, each matrix as {@code I8} values plus an {@code F16} {@code <name>_scale} tensor, the
- * other tensors in their own dtype). The folder is written under a temporary name and renamed into
- * place when complete; an existing folder is never touched.
+ * other tensors in their own dtype), written all at once ({@link NewFolder}): an existing folder,
+ * the source included, is never touched.
  */
 public final class QuantizedCheckpointWriter {
     /** Files of the source folder copied as they are, when present. */
@@ -88,28 +84,13 @@ public final class QuantizedCheckpointWriter {
      */
     public static void write(Path source, BloomWeights weights, Path out, LongConsumer progress) {
         if (weights.matrixDtype() != DType.Q8_0) throw new IllegalArgumentException("the matrices are " + weights.matrixDtype() + ", not Q8_0");
-        Path target = out.toAbsolutePath().normalize();
-        if (Files.exists(target)) throw new BloomjException(target + " already exists; quantize writes a new folder and never overwrites one");
-        if (target.equals(source.toAbsolutePath().normalize())) throw new BloomjException("--out must differ from the model folder");
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        try {
-            Files.createDirectories(tmp);
+        NewFolder.write(out, "quantize", dir -> {
             for (String name : COPIED) {
                 Path f = source.resolve(name);
-                if (Files.isRegularFile(f)) Files.copy(f, tmp.resolve(name));
+                if (Files.isRegularFile(f)) Files.copy(f, dir.resolve(name));
             }
-            writeSafetensors(tensors(weights), tmp.resolve(Checkpoint.SINGLE_FILE), progress);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            deleteQuietly(tmp);
-            throw new BloomjException(target + " already exists; quantize never overwrites a folder");
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new BloomjException("cannot write " + target + ": " + io.bloomj.IoErrors.describe(e), e);
-        } catch (RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
+            writeSafetensors(tensors(weights), dir.resolve(Checkpoint.SINGLE_FILE), progress);
+        });
     }
 
     private static void writeSafetensors(List<Tensor> tensors, Path file, LongConsumer progress) throws IOException {
@@ -140,15 +121,6 @@ public final class QuantizedCheckpointWriter {
                     progress.accept(written);
                 }
             }
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a leftover hidden .partial folder is harmless
         }
     }
 }

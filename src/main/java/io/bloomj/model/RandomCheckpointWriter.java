@@ -8,16 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
  * Writes a random-weight BLOOM checkpoint in the Hugging Face layout (config.json,
@@ -51,35 +47,17 @@ public final class RandomCheckpointWriter {
      * @throws BloomjException if {@code out} exists or cannot be written
      */
     public static void write(BloomConfig config, DType dtype, long seed, Path out, LongConsumer progress) {
-        Path target = out.toAbsolutePath().normalize();
-        if (Files.exists(target)) {
-            throw new BloomjException(target + " already exists; random-model writes a new folder and never overwrites one");
-        }
-        Path parent = target.getParent();
-        Path tmp = parent.resolve("." + target.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        try {
-            Files.createDirectories(parent);
-            Files.createDirectories(tmp);
-            Files.writeString(tmp.resolve(Checkpoint.CONFIG), config.toJson());
-            Files.writeString(tmp.resolve("generation_config.json"), """
+        NewFolder.write(out, "random-model", dir -> {
+            Files.writeString(dir.resolve(Checkpoint.CONFIG), config.toJson());
+            Files.writeString(dir.resolve("generation_config.json"), """
                     {
                       "bos_token_id": %d,
                       "eos_token_id": %d,
                       "pad_token_id": %d
                     }
                     """.formatted(config.bosTokenId(), config.eosTokenId(), config.padTokenId()));
-            writeWeights(config, dtype, seed, tmp.resolve(Checkpoint.SINGLE_FILE), progress);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            deleteQuietly(tmp);
-            throw new BloomjException(target + " already exists; random-model never overwrites a folder");
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new BloomjException("cannot write " + target + ": " + io.bloomj.IoErrors.describe(e), e);
-        } catch (RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
+            writeWeights(config, dtype, seed, dir.resolve(Checkpoint.SINGLE_FILE), progress);
+        });
     }
 
     private static List<Spec> specs(BloomConfig c) {
@@ -160,14 +138,5 @@ public final class RandomCheckpointWriter {
         while (buf.hasRemaining()) ch.write(buf);
         buf.clear();
         return n;
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a leftover hidden .partial folder is harmless
-        }
     }
 }
