@@ -65,7 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
             boolean text = input.prompt != null;
             int[] prompt = text ? m.requireTokenizer().encode(input.prompt) : TokenList.parse(input.tokens);
             if (prompt.length == 0) throw new InvalidInputException("the prompt is empty");
-            try (Session session = m.newSession(Math.min(model.context, prompt.length + config.maxNewTokens()))) {
+            try (Session session = m.newSession((int) Math.min(model.context, (long) prompt.length + config.maxNewTokens()))) {
                 session.setProfiling(profile);
                 Cancellation cancel = new Cancellation();
                 Interrupts.onCtrlC(cancel::cancel);

@@ -45,7 +45,8 @@ public final class BloomGraph {
         int hd = c.headDim();
         float eps = (float) c.layerNormEpsilon();
         boolean postLnResidual = c.applyResidualConnectionPostLayernorm();
-        if (contextLength < 1 || (long) heads * contextLength * hd > Integer.MAX_VALUE - 16) {
+        if (contextLength < 1) throw new InvalidInputException("context length must be at least 1, got " + contextLength);
+        if ((long) heads * contextLength * hd > Integer.MAX_VALUE - 16) {
             // each layer's value cache is one buffer of heads x context x head_dim floats
             throw new InvalidInputException("context length " + contextLength + " is too large: a layer's KV cache would hold "
                     + (long) heads * contextLength * hd + " floats, more than one buffer can (2^31); use a shorter --context-length");

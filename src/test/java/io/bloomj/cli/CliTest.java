@@ -126,6 +126,16 @@ class CliTest {
         assertTrue(json.get("weight_bytes").asLong() < 0.6 * json.get("weight_bytes_bf16").asLong(), q8.out());
     }
 
+    /** max_new_tokens of 2^31 - 1 used to overflow the session size; the answer ends at the context instead. */
+    @Test
+    void aHugeMaxNewTokensEndsAtTheContext() throws IOException {
+        Result r = run("generate", "--model", tiny().toString(), "--tokens", "1,2", "-n", "2147483647", "-c", "8", "--ignore-eos", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = JSON.readTree(r.out());
+        assertEquals("context", json.get("finish_reason").asText());
+        assertEquals(7, json.get("generated_tokens").asInt());
+    }
+
     @Test
     void messagesNameTheProblem() throws IOException {
         Result unknown = run("frobnicate");
