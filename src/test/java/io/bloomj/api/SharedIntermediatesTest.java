@@ -16,14 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The plans of one backend share their intermediates (Graph.intermediates): a sequence's results
- * must not depend on what other sequences run between its steps, and a second plan must not
- * allocate a second set of activations.
+ * must not depend on what other sequences run between its steps (equal up to float rounding of the
+ * JIT tiers), and a second plan must not allocate a second set of activations.
  */
 class SharedIntermediatesTest {
     @TempDir
@@ -38,7 +37,7 @@ class SharedIntermediatesTest {
     }
 
     @Test
-    void interleavedSessionsGiveExactlyTheLogitsOfSessionsAlone() throws IOException {
+    void interleavedSessionsGiveTheLogitsOfSessionsAlone() throws IOException {
         TinyBloom.standard().writeTo(dir);
         int[] a = {1, 17, 42, 5, 88, 23}, b = {9, 31, 77, 50, 2, 64};
         for (TestBackends.Named named : TestBackends.all()) {
@@ -48,11 +47,23 @@ class SharedIntermediatesTest {
                     for (int i = 0; i < a.length; i++) {
                         float[] la = sa.append(a[i]);
                         float[] lb = sb.append(b[i]);
-                        assertArrayEquals(aloneA.get(i), la, named + ": sequence A at token " + i + " with B interleaved");
-                        assertArrayEquals(aloneB.get(i), lb, named + ": sequence B at token " + i + " with A interleaved");
+                        assertSame(aloneA.get(i), la, named + ": sequence A at token " + i + " with B interleaved");
+                        assertSame(aloneB.get(i), lb, named + ": sequence B at token " + i + " with A interleaved");
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The same logits up to float rounding: a kernel may run interpreted, then JIT-compiled, with its
+     * lanes summed in another order (reduceLanes' order is unspecified); a sequence that read another
+     * one's state would be off by far more than this.
+     */
+    private static void assertSame(float[] expected, float[] actual, String what) {
+        for (int v = 0; v < expected.length; v++) {
+            assertTrue(Math.abs(expected[v] - actual[v]) <= 1e-5 * (1 + Math.abs(expected[v])),
+                    what + ", token " + v + ": " + expected[v] + " vs " + actual[v]);
         }
     }
 

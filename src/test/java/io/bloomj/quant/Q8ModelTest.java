@@ -135,7 +135,10 @@ class Q8ModelTest {
                 for (String name : a.keySet()) assertArrayEquals(a.get(name).values(), b.get(name).values(), name);
                 assertTrue(java.util.Arrays.equals(loaded.weights().lmHead().scales().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
                         saved.weights().lmHead().scales().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)), "untied head scales");
-                assertArrayEquals(loaded.logits(PROMPT), saved.logits(PROMPT));
+                // Bit-identical weights give the same logits; only the JIT tier a kernel ran in (its lane
+                // sums are ordered differently interpreted and compiled) may move the last float bit.
+                float[] before = loaded.logits(PROMPT), after = saved.logits(PROMPT);
+                for (int v = 0; v < before.length; v++) assertEquals(before[v], after[v], 1e-6 * (1 + Math.abs(before[v])), "logit " + v);
             }
         }
         assertThrows(io.bloomj.BloomjException.class, () -> {
