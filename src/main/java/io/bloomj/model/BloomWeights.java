@@ -7,7 +7,9 @@ import io.bloomj.tensor.Weight;
 import java.lang.foreign.Arena;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every tensor of a BLOOM model, checked against the config. Shapes are those of transformers'
@@ -90,12 +92,34 @@ public record BloomWeights(
         return new BloomWeights(emb, embeddingNormWeight, embeddingNormBias, List.copyOf(q), finalNormWeight, finalNormBias, head);
     }
 
-    /** Every matrix, each once (the tied LM head is the embedding). */
-    public List<Weight> matrices() {
-        List<Weight> out = new ArrayList<>();
-        out.add(wordEmbeddings);
-        for (Layer l : layers) out.addAll(List.of(l.qkvWeight, l.denseWeight, l.upWeight, l.downWeight));
-        if (lmHead != wordEmbeddings) out.add(lmHead);
+    /**
+     * Every tensor by its canonical checkpoint name (no {@code transformer.} prefix), in checkpoint
+     * order; {@code lm_head.weight} only when it is not the embedding.
+     */
+    public Map<String, Weight> named() {
+        Map<String, Weight> out = new LinkedHashMap<>();
+        out.put("word_embeddings.weight", wordEmbeddings);
+        out.put("word_embeddings_layernorm.weight", embeddingNormWeight);
+        out.put("word_embeddings_layernorm.bias", embeddingNormBias);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String p = "h." + i + ".";
+            out.put(p + "input_layernorm.weight", l.inputNormWeight);
+            out.put(p + "input_layernorm.bias", l.inputNormBias);
+            out.put(p + "self_attention.query_key_value.weight", l.qkvWeight);
+            out.put(p + "self_attention.query_key_value.bias", l.qkvBias);
+            out.put(p + "self_attention.dense.weight", l.denseWeight);
+            out.put(p + "self_attention.dense.bias", l.denseBias);
+            out.put(p + "post_attention_layernorm.weight", l.postAttentionNormWeight);
+            out.put(p + "post_attention_layernorm.bias", l.postAttentionNormBias);
+            out.put(p + "mlp.dense_h_to_4h.weight", l.upWeight);
+            out.put(p + "mlp.dense_h_to_4h.bias", l.upBias);
+            out.put(p + "mlp.dense_4h_to_h.weight", l.downWeight);
+            out.put(p + "mlp.dense_4h_to_h.bias", l.downBias);
+        }
+        out.put("ln_f.weight", finalNormWeight);
+        out.put("ln_f.bias", finalNormBias);
+        if (lmHead != wordEmbeddings) out.put("lm_head.weight", lmHead);
         return out;
     }
 

@@ -38,28 +38,7 @@ public final class QuantizedCheckpointWriter {
     /** The tensors of {@code w} with their canonical names (scales after their matrix). */
     private static List<Tensor> tensors(BloomWeights w) {
         List<Tensor> out = new ArrayList<>();
-        add(out, "word_embeddings.weight", w.wordEmbeddings());
-        add(out, "word_embeddings_layernorm.weight", w.embeddingNormWeight());
-        add(out, "word_embeddings_layernorm.bias", w.embeddingNormBias());
-        for (int i = 0; i < w.layers().size(); i++) {
-            BloomWeights.Layer l = w.layers().get(i);
-            String p = "h." + i + ".";
-            add(out, p + "input_layernorm.weight", l.inputNormWeight());
-            add(out, p + "input_layernorm.bias", l.inputNormBias());
-            add(out, p + "self_attention.query_key_value.weight", l.qkvWeight());
-            add(out, p + "self_attention.query_key_value.bias", l.qkvBias());
-            add(out, p + "self_attention.dense.weight", l.denseWeight());
-            add(out, p + "self_attention.dense.bias", l.denseBias());
-            add(out, p + "post_attention_layernorm.weight", l.postAttentionNormWeight());
-            add(out, p + "post_attention_layernorm.bias", l.postAttentionNormBias());
-            add(out, p + "mlp.dense_h_to_4h.weight", l.upWeight());
-            add(out, p + "mlp.dense_h_to_4h.bias", l.upBias());
-            add(out, p + "mlp.dense_4h_to_h.weight", l.downWeight());
-            add(out, p + "mlp.dense_4h_to_h.bias", l.downBias());
-        }
-        add(out, "ln_f.weight", w.finalNormWeight());
-        add(out, "ln_f.bias", w.finalNormBias());
-        if (w.lmHead() != w.wordEmbeddings()) add(out, "lm_head.weight", w.lmHead());
+        w.named().forEach((name, weight) -> add(out, name, weight));
         return out;
     }
 

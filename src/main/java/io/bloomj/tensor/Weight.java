@@ -83,13 +83,6 @@ public record Weight(String name, DType dtype, long[] shape, MemorySegment data,
         };
     }
 
-    /** Row {@code r} of a matrix widened to fp32 into {@code dst} (at least {@code cols} long). */
-    public void row(int r, float[] dst) {
-        int cols = cols();
-        long base = (long) r * cols;
-        for (int c = 0; c < cols; c++) dst[c] = get(base + c);
-    }
-
     /** The whole tensor widened to fp32 (for small tensors: biases, LayerNorm parameters). */
     public float[] toFloatArray() {
         float[] out = new float[Math.toIntExact(numel())];

@@ -6,9 +6,9 @@ import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
+import io.bloomj.compute.SharedIntermediates;
 import io.bloomj.tensor.Weight;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,9 +21,8 @@ public final class CpuBackend implements Backend {
     private final ThreadTeam team;
     /** Biases and LayerNorm parameters widened to fp32, shared by every plan. */
     private final Map<Weight, float[]> vectors = new ConcurrentHashMap<>();
-    /** Intermediates ({@link Graph#intermediates()}) shared by every plan, with how many plans use each. */
-    private final Map<Buffer, float[]> shared = new HashMap<>();
-    private final Map<Buffer, Integer> sharedUsers = new HashMap<>();
+    /** Intermediates shared by every plan. */
+    private final SharedIntermediates<float[]> shared = new SharedIntermediates<>();
 
     public CpuBackend(int threads) {
         this.team = new ThreadTeam(threads);
@@ -43,16 +42,12 @@ public final class CpuBackend implements Backend {
 
     /** The array of intermediate {@code b}, allocated by the first plan that needs it. */
     synchronized float[] acquireShared(Buffer b) {
-        sharedUsers.merge(b, 1, Integer::sum);
-        return shared.computeIfAbsent(b, k -> new float[(int) k.elements()]);
+        return shared.acquire(b, k -> new float[(int) k.elements()]);
     }
 
     /** A plan is done with intermediate {@code b}; the last one lets it go. */
     synchronized void releaseShared(Buffer b) {
-        if (sharedUsers.merge(b, -1, Integer::sum) == 0) {
-            sharedUsers.remove(b);
-            shared.remove(b);
-        }
+        shared.release(b, m -> { });   // the garbage collector frees the array
     }
 
     /**
@@ -64,7 +59,7 @@ public final class CpuBackend implements Backend {
         java.util.Set<Buffer> intermediates = graph.intermediates();
         long needed = 0;
         for (Buffer b : graph.buffers()) {
-            if (intermediates.contains(b) && shared.containsKey(b)) continue;   // another plan's, reused
+            if (intermediates.contains(b) && shared.holds(b)) continue;   // another plan's, reused
             if (b.elements() > Integer.MAX_VALUE - 16) {
                 throw new io.bloomj.InvalidInputException("buffer " + b + " has more than 2^31 elements, more than one Java array holds;"
                         + " use a shorter --context-length");

@@ -35,7 +35,7 @@ final class MatmulKernel {
     static final int MC = 128;
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
-        return Math.max(4 * KC, k);   // GEMM panel, or GEMV packed x / widened f16 row
+        return Math.max(4 * KC, k + Q8_0.blocks(k));   // GEMM panel, or GEMV packed x (+ a Q8_0 row's scales) / widened f16 row
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -95,9 +95,8 @@ final class MatmulKernel {
             }
             case Q8_0 -> {
                 if (Vectors.ENABLED && L == 8 && k >= 2 * Q8_0.BLOCK) {
-                    packQuads(x, xOff, k, scratch);
-                    float[] rowScales = new float[Q8_0.blocks(k)];
-                    for (; o < o1; o++) y[yOff + o] = dotQ8Packed(w, o, rowScales, scratch, x, xOff, k);
+                    packQuads(x, xOff, k, scratch);   // scratch[0, k): packed x; [k, k + blocks): a row's scales
+                    for (; o < o1; o++) y[yOff + o] = dotQ8Packed(w, o, scratch, x, xOff, k);
                 }
                 for (; o < o1; o++) y[yOff + o] = dotQ8(w, o, x, xOff, k);
             }
@@ -218,20 +217,21 @@ final class MatmulKernel {
      * W[o, i] = q_i * d_(i / 32)
      * </pre>
      */
-    private static float dotQ8Packed(Weight w, int row, float[] d, float[] xp, float[] x, int xOff, int k) {
+    private static float dotQ8Packed(Weight w, int row, float[] xp, float[] x, int xOff, int k) {
         MemorySegment v = w.data(), s = w.scales();
         int blocks = Q8_0.blocks(k), full = k / Q8_0.BLOCK;
         long sBase = (long) row * blocks * 2;
-        for (int b = 0; b < full; b++) d[b] = Float.float16ToFloat(s.get(SHORT, sBase + 2L * b));
+        // The row's scales, widened, go after the packed x: xp[k + b] is block b's.
+        for (int b = 0; b < full; b++) xp[k + b] = Float.float16ToFloat(s.get(SHORT, sBase + 2L * b));
         long vBase = (long) row * k;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int b = 0;
         for (; b + 1 < full; b += 2) {
             int i = b * Q8_0.BLOCK;
-            a0 = blockSum(v, vBase + i, xp, i).fma(FloatVector.broadcast(F, d[b]), a0);
-            a1 = blockSum(v, vBase + i + Q8_0.BLOCK, xp, i + Q8_0.BLOCK).fma(FloatVector.broadcast(F, d[b + 1]), a1);
+            a0 = blockSum(v, vBase + i, xp, i).fma(FloatVector.broadcast(F, xp[k + b]), a0);
+            a1 = blockSum(v, vBase + i + Q8_0.BLOCK, xp, i + Q8_0.BLOCK).fma(FloatVector.broadcast(F, xp[k + b + 1]), a1);
         }
-        if (b < full) a0 = blockSum(v, vBase + b * Q8_0.BLOCK, xp, b * Q8_0.BLOCK).fma(FloatVector.broadcast(F, d[b]), a0);
+        if (b < full) a0 = blockSum(v, vBase + b * Q8_0.BLOCK, xp, b * Q8_0.BLOCK).fma(FloatVector.broadcast(F, xp[k + b]), a0);
         float t = a0.add(a1).reduceLanes(VectorOperators.ADD);
         return full < blocks ? t + tailQ8(w, row, full, x, xOff, k) : t;
     }

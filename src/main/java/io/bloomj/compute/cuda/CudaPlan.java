@@ -153,7 +153,7 @@ final class CudaPlan extends RecordedPlan {
             case Kernel.AlibiAttention at -> attention(l, at);
             case Kernel.MarkSeen m -> {
                 KernelArgs a = args(CudaSignatures.MARK_SEEN).buffer("tokens", tokens).buffer("seen", buffer(m.seen())).i32("rows", 1);
-                yield List.of(launch(l, CudaSignatures.MARK_SEEN, null, a, (args, s) -> args.i32("rows", s.rows()),
+                yield List.of(launch(l, CudaSignatures.MARK_SEEN, null, a, DeviceLaunch.PerStep.i32(CudaSignatures.MARK_SEEN, "rows", Step::rows),
                         s -> new int[] {ceil(s.rows(), 128), 1, 1}, new int[] {128, 1, 1}, 0, 0));
             }
             case Kernel.Sample sm -> List.of(sample(l, sm));
@@ -205,16 +205,15 @@ final class CudaPlan extends RecordedPlan {
         int act = m.epilogue() == Kernel.Epilogue.GELU ? 1 : 0;
         DeviceBuffer res = buffer(hasRes ? m.residual() : m.out());
         DeviceBuffer bias = cuda.weights().vector(m.bias(), N);
-        DeviceLaunch.PerStep rows = (a, s) -> a.i32("rows", s.rows());
         if (m.variant() == Kernel.Variant.GEMV) {
             KernelArgs a = matmulArgs(CudaSignatures.MATMUL_GEMV, w, bias, m.in(), m.out(), act, res, hasRes);
-            return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a, rows, s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0,
+            return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a, DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "rows", Step::rows), s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0,
                     l.weightBytes());
         }
         boolean tc = tensorCores(w);
         KernelSignature sig = tc ? CudaSignatures.MATMUL_GEMM_TC : CudaSignatures.MATMUL_GEMM;
         KernelArgs a = matmulArgs(sig, w, bias, m.in(), m.out(), act, res, hasRes);
-        return launch(l, sig, w.dtype(), a, rows, s -> new int[] {ceil(N, 64), ceil(s.rows(), 64), 1},
+        return launch(l, sig, w.dtype(), a, DeviceLaunch.PerStep.i32(sig, "rows", Step::rows), s -> new int[] {ceil(N, 64), ceil(s.rows(), 64), 1},
                 tc ? new int[] {128, 1, 1} : new int[] {16, 16, 1}, 0, l.weightBytes());
     }
 
@@ -223,7 +222,8 @@ final class CudaPlan extends RecordedPlan {
         int K = w.cols(), N = w.rows();
         KernelArgs a = matmulArgs(CudaSignatures.MATMUL_GEMV, w, cuda.weights().zeros(N), h.in(), h.logits(), 0, buffer(h.logits()), false);
         return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a,
-                (args, s) -> args.i32("xoff", (s.rows() - s.logitRows()) * K).i32("rows", s.logitRows()),
+                DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "xoff", s -> (s.rows() - s.logitRows()) * K)
+                        .and(DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "rows", Step::logitRows)),
                 s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0, l.weightBytes());
     }
 
@@ -262,11 +262,7 @@ final class CudaPlan extends RecordedPlan {
         KernelArgs a = args(CudaSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", sm.logits().cols())
                 .buffer("seen", buffer(sm.seen())).buffer("token", buffer(sm.token())).f32("temperature", 1f).i32("top_k", 0)
                 .f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0);
-        return launch(l, CudaSignatures.SAMPLE, null, a, (args, s) -> {
-            var p = s.sampling();
-            args.i32("row", s.logitRows() - 1).f32("temperature", p.temperature()).i32("top_k", p.topK()).f32("top_p", p.topP())
-                    .f32("min_p", p.minP()).f32("penalty", p.repetitionPenalty()).i64("seed", p.seed()).i64("counter", p.counter());
-        }, s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, 0);
+        return launch(l, CudaSignatures.SAMPLE, null, a, DeviceLaunch.PerStep.sampling(CudaSignatures.SAMPLE), s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, 0);
     }
 
     private List<CudaLaunch> attention(Launch l, Kernel.AlibiAttention at) {

@@ -6,12 +6,11 @@ import io.bloomj.compute.Backend;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.SharedIntermediates;
 import io.bloomj.compute.MemoryProbe;
 import io.bloomj.tensor.ProgressListener;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,9 +23,8 @@ import java.util.Set;
 public abstract class DeviceBackend implements Backend {
     protected final DeviceMemory memory;
     protected final ResidentWeights weights;
-    /** Intermediates ({@link Graph#intermediates()}) shared by every plan of this backend, with how many plans use each. */
-    private final Map<Buffer, DeviceBuffer> shared = new HashMap<>();
-    private final Map<Buffer, Integer> sharedUsers = new HashMap<>();
+    /** Intermediates shared by every plan of this backend. */
+    private final SharedIntermediates<DeviceBuffer> shared = new SharedIntermediates<>();
 
     protected DeviceBackend(DeviceMemory memory, ProgressListener progress) {
         this.memory = memory;
@@ -66,7 +64,7 @@ public abstract class DeviceBackend implements Backend {
         long bufferBytes = 0;
         Set<Buffer> intermediates = graph.intermediates();
         for (Buffer b : graph.buffers()) {
-            if (intermediates.contains(b) && shared.containsKey(b)) continue;   // another plan's, reused
+            if (intermediates.contains(b) && shared.holds(b)) continue;   // another plan's, reused
             long bytes = b.elements() * Float.BYTES;
             if (bytes > memory.maxAllocation()) {
                 throw new InsufficientMemoryException(memory.deviceName(), "buffer " + b.name() + " (one allocation; the device's "
@@ -84,22 +82,12 @@ public abstract class DeviceBackend implements Backend {
 
     /** The device memory of intermediate {@code b}, allocated by the first plan that needs it. */
     final synchronized DeviceBuffer acquireShared(Buffer b) {
-        DeviceBuffer d = shared.get(b);
-        if (d == null) {
-            d = memory.allocate(b.elements() * Float.BYTES, b.name());
-            shared.put(b, d);
-        }
-        sharedUsers.merge(b, 1, Integer::sum);
-        return d;
+        return shared.acquire(b, k -> memory.allocate(k.elements() * Float.BYTES, k.name()));
     }
 
     /** A plan is done with intermediate {@code b}; the last one frees it. */
     final synchronized void releaseShared(Buffer b) {
-        int users = sharedUsers.merge(b, -1, Integer::sum);
-        if (users == 0) {
-            sharedUsers.remove(b);
-            memory.free(shared.remove(b));
-        }
+        shared.release(b, memory::free);
     }
 
     private boolean closed;

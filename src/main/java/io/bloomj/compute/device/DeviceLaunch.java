@@ -14,6 +14,38 @@ public abstract class DeviceLaunch implements AutoCloseable {
         PerStep NONE = (a, s) -> { };
 
         void set(KernelArgs args, Step step);
+
+        /**
+         * An int argument computed from the step. The parameter is looked up by name here, once, when
+         * the launch is recorded, not at every step (a decode step sets a few hundred of these).
+         */
+        static PerStep i32(KernelSignature sig, String name, java.util.function.ToIntFunction<Step> value) {
+            KernelSignature.Param p = sig.param(name);
+            return (a, s) -> a.i32(p, value.applyAsInt(s));
+        }
+
+        /**
+         * The sampling values of a sample kernel ({@code row, temperature, top_k, top_p, min_p, penalty,
+         * seed, counter}: the same names in kernels/opencl and kernels/cuda), from the step's
+         * {@link io.bloomj.compute.SamplingParams}; the kernel runs only in sampling steps.
+         */
+        static PerStep sampling(KernelSignature sig) {
+            KernelSignature.Param row = sig.param("row"), temperature = sig.param("temperature"), topK = sig.param("top_k");
+            KernelSignature.Param topP = sig.param("top_p"), minP = sig.param("min_p"), penalty = sig.param("penalty");
+            KernelSignature.Param seed = sig.param("seed"), counter = sig.param("counter");
+            return (a, s) -> {
+                var p = s.sampling();
+                a.i32(row, s.logitRows() - 1).f32(temperature, p.temperature()).i32(topK, p.topK()).f32(topP, p.topP())
+                        .f32(minP, p.minP()).f32(penalty, p.repetitionPenalty()).i64(seed, p.seed()).i64(counter, p.counter());
+            };
+        }
+
+        default PerStep and(PerStep next) {
+            return (a, s) -> {
+                set(a, s);
+                next.set(a, s);
+            };
+        }
     }
 
     /** A launch's device time, read after the step has finished. */

@@ -124,10 +124,6 @@ public abstract class RecordedPlan implements ExecutionPlan {
         return b;
     }
 
-    public final List<DeviceLaunch> launches() {
-        return List.copyOf(launches);
-    }
-
     @Override
     public final StepResult execute(Step step) {
         bounds.check(step);

@@ -139,7 +139,6 @@ public final class OpenClBackend extends DeviceBackend {
     public boolean supports(Op op) {
         return switch (op) {
             case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM;
-            case Op.KvStore k -> k.headDim() <= MAX_HEAD_DIM;
             default -> true;
         };
     }

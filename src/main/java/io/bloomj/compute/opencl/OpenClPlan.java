@@ -2,6 +2,7 @@ package io.bloomj.compute.opencl;
 
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.Step;
 import io.bloomj.compute.device.DeviceBuffer;
 import io.bloomj.compute.device.DeviceLaunch;
 import io.bloomj.compute.device.DeviceMatrix;
@@ -59,15 +60,15 @@ final class OpenClPlan extends RecordedPlan {
             case Kernel.LmHeadArgmax h -> lmHeadArgmax(l, h);
             case Kernel.Argmax a -> argmax(l, a);
             case Kernel.Gelu g -> List.of(launch(l, ClSignatures.GELU, null, 0, args(ClSignatures.GELU).buffer("x", buffer(g.in()))
-                    .buffer("y", buffer(g.out())).i32("n", 0), (a, s) -> a.i32("n", s.rows() * g.in().cols()),
+                    .buffer("y", buffer(g.out())).i32("n", 0), DeviceLaunch.PerStep.i32(ClSignatures.GELU, "n", s -> s.rows() * g.in().cols()),
                     s -> new long[] {(long) s.rows() * g.in().cols()}, null, 0));
             case Kernel.Add ad -> List.of(launch(l, ClSignatures.ADD, null, 0, args(ClSignatures.ADD).buffer("a", buffer(ad.a()))
-                    .buffer("b", buffer(ad.b())).buffer("out", buffer(ad.out())).i32("n", 0), (a, s) -> a.i32("n", s.rows() * ad.out().cols()),
+                    .buffer("b", buffer(ad.b())).buffer("out", buffer(ad.out())).i32("n", 0), DeviceLaunch.PerStep.i32(ClSignatures.ADD, "n", s -> s.rows() * ad.out().cols()),
                     s -> new long[] {(long) s.rows() * ad.out().cols()}, null, 0));
             case Kernel.KvStore k -> List.of(kvStore(l, k));
             case Kernel.AlibiAttention a -> List.of(attention(l, a));
             case Kernel.MarkSeen m -> List.of(launch(l, ClSignatures.MARK_SEEN, null, 0, args(ClSignatures.MARK_SEEN).buffer("tokens", tokens)
-                    .buffer("seen", buffer(m.seen())).i32("rows", 0), (a, s) -> a.i32("rows", s.rows()), s -> new long[] {s.rows()}, null, 0));
+                    .buffer("seen", buffer(m.seen())).i32("rows", 0), DeviceLaunch.PerStep.i32(ClSignatures.MARK_SEEN, "rows", Step::rows), s -> new long[] {s.rows()}, null, 0));
             case Kernel.Sample sm -> List.of(sample(l, sm));
         };
     }
@@ -155,7 +156,7 @@ final class OpenClPlan extends RecordedPlan {
             KernelArgs a = matmulArgs(sig, b, bias, m.in(), m.out(), K, act, res, hasRes);
             ClLaunch.Global global = gemv ? gemvGlobal(b.rows()) : s -> new long[] {(b.rows() + 3) / 4, (s.rows() + 3) / 4};
             long[] local = gemv && gpu ? new long[] {gemvGroup()} : null;
-            out.add(launch(l, sig, w.dtype(), 0, a, (args, s) -> args.i32("rows", s.rows()), global, local, bytes));
+            out.add(launch(l, sig, w.dtype(), 0, a, DeviceLaunch.PerStep.i32(sig, "rows", Step::rows), global, local, bytes));
         }
         return out;
     }
@@ -168,10 +169,14 @@ final class OpenClPlan extends RecordedPlan {
         for (DeviceMatrix.Block b : cl.weights().matrix(w).blocks()) {
             KernelArgs a = matmulArgs(sig, b, cl.weights().zeros(w.rows()), h.in(), h.logits(), K, 0, buffer(h.logits()), false);
             out.add(launch(l, sig, w.dtype(), 0, a,
-                    (args, s) -> args.i32("xoff", (s.rows() - s.logitRows()) * K).i32("rows", s.logitRows()),
-                    gemvGlobal(b.rows()), gpu ? new long[] {gemvGroup()} : null, (long) b.rows() * K * w.dtype().bytes()));
+                    lastRows(sig, K), gemvGlobal(b.rows()), gpu ? new long[] {gemvGroup()} : null, (long) b.rows() * K * w.dtype().bytes()));
         }
         return out;
+    }
+
+    /** The LM head reads only the step's last logit rows: its x offset and row count. */
+    static DeviceLaunch.PerStep lastRows(KernelSignature sig, int K) {
+        return DeviceLaunch.PerStep.i32(sig, "xoff", s -> (s.rows() - s.logitRows()) * K).and(DeviceLaunch.PerStep.i32(sig, "rows", Step::logitRows));
     }
 
     private List<ClLaunch> lmHeadArgmax(Launch l, Kernel.LmHeadArgmax h) {
@@ -193,8 +198,7 @@ final class OpenClPlan extends RecordedPlan {
                     .i32("g0", g0).local("lval", lmGroup * Float.BYTES).local("lidx", lmGroup * Integer.BYTES);
             long items = (b.rows() + 3) / 4;
             out.add(launch(l, ClSignatures.LM_HEAD_ARGMAX, w.dtype(), 0, a,
-                    (args, s) -> args.i32("xoff", (s.rows() - s.logitRows()) * K).i32("rows", s.logitRows()),
-                    s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
+                    lastRows(ClSignatures.LM_HEAD_ARGMAX, K), s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
             g0 += (b.rows() + perGroup - 1) / perGroup;
         }
         out.add(argmaxFinal(l, pv, pi, groups, h.token()));
@@ -224,17 +228,13 @@ final class OpenClPlan extends RecordedPlan {
                 .buffer("seen", buffer(sm.seen())).buffer("token", buffer(sm.token())).f32("temperature", 1f).i32("top_k", 0)
                 .f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0)
                 .local("sf", groups.sample() * Float.BYTES).local("si", groups.sample() * Integer.BYTES);
-        return launch(l, ClSignatures.SAMPLE, null, 0, a, (args, s) -> {
-            var p = s.sampling();
-            args.i32("row", s.logitRows() - 1).f32("temperature", p.temperature()).i32("top_k", p.topK()).f32("top_p", p.topP())
-                    .f32("min_p", p.minP()).f32("penalty", p.repetitionPenalty()).i64("seed", p.seed()).i64("counter", p.counter());
-        }, s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
+        return launch(l, ClSignatures.SAMPLE, null, 0, a, DeviceLaunch.PerStep.sampling(ClSignatures.SAMPLE), s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
     }
 
     private ClLaunch kvStore(Launch l, Kernel.KvStore k) {
         KernelArgs a = args(ClSignatures.KV_STORE).buffer("qkv", buffer(k.qkv())).buffer("q", buffer(k.q())).buffer("kc", buffer(k.kCache()))
                 .buffer("vc", buffer(k.vCache())).i32("heads", k.heads()).i32("capacity", k.capacity()).i32("position", 0);
-        return launch(l, ClSignatures.KV_STORE, null, k.headDim(), a, (args, s) -> args.i32("position", s.position()),
+        return launch(l, ClSignatures.KV_STORE, null, k.headDim(), a, DeviceLaunch.PerStep.i32(ClSignatures.KV_STORE, "position", Step::position),
                 s -> new long[] {k.headDim(), k.heads(), s.rows()}, null, 0);
     }
 
@@ -255,7 +255,7 @@ final class OpenClPlan extends RecordedPlan {
         if (wg) {
             a.local("lm", group * Float.BYTES).local("ll", group * Float.BYTES).local("lacc", (long) group * hd * Float.BYTES);
         }
-        return launch(l, sig, null, hd, a, (args, s) -> args.i32("position", s.position()),
+        return launch(l, sig, null, hd, a, DeviceLaunch.PerStep.i32(sig, "position", Step::position),
                 wg ? s -> new long[] {(long) at.heads() * group, s.rows()} : s -> new long[] {at.heads(), s.rows()},
                 wg ? new long[] {group, 1} : null, 0);
     }
