@@ -222,8 +222,7 @@ final class CudaPlan extends RecordedPlan {
         int K = w.cols(), N = w.rows();
         KernelArgs a = matmulArgs(CudaSignatures.MATMUL_GEMV, w, cuda.weights().zeros(N), h.in(), h.logits(), 0, buffer(h.logits()), false);
         return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a,
-                DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "xoff", s -> (s.rows() - s.logitRows()) * K)
-                        .and(DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "rows", Step::logitRows)),
+                DeviceLaunch.PerStep.lastRows(CudaSignatures.MATMUL_GEMV, K),
                 s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0, l.weightBytes());
     }
 

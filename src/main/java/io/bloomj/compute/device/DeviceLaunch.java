@@ -40,6 +40,11 @@ public abstract class DeviceLaunch implements AutoCloseable {
             };
         }
 
+        /** The LM head reads only the step's last logit rows: its x offset ({@code xoff}, rows of K) and row count. */
+        static PerStep lastRows(KernelSignature sig, int K) {
+            return i32(sig, "xoff", s -> (s.rows() - s.logitRows()) * K).and(i32(sig, "rows", Step::logitRows));
+        }
+
         default PerStep and(PerStep next) {
             return (a, s) -> {
                 set(a, s);

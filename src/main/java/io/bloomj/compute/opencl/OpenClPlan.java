@@ -169,14 +169,9 @@ final class OpenClPlan extends RecordedPlan {
         for (DeviceMatrix.Block b : cl.weights().matrix(w).blocks()) {
             KernelArgs a = matmulArgs(sig, b, cl.weights().zeros(w.rows()), h.in(), h.logits(), K, 0, buffer(h.logits()), false);
             out.add(launch(l, sig, w.dtype(), 0, a,
-                    lastRows(sig, K), gemvGlobal(b.rows()), gpu ? new long[] {gemvGroup()} : null, (long) b.rows() * K * w.dtype().bytes()));
+                    DeviceLaunch.PerStep.lastRows(sig, K), gemvGlobal(b.rows()), gpu ? new long[] {gemvGroup()} : null, (long) b.rows() * K * w.dtype().bytes()));
         }
         return out;
-    }
-
-    /** The LM head reads only the step's last logit rows: its x offset and row count. */
-    static DeviceLaunch.PerStep lastRows(KernelSignature sig, int K) {
-        return DeviceLaunch.PerStep.i32(sig, "xoff", s -> (s.rows() - s.logitRows()) * K).and(DeviceLaunch.PerStep.i32(sig, "rows", Step::logitRows));
     }
 
     private List<ClLaunch> lmHeadArgmax(Launch l, Kernel.LmHeadArgmax h) {
@@ -198,7 +193,7 @@ final class OpenClPlan extends RecordedPlan {
                     .i32("g0", g0).local("lval", lmGroup * Float.BYTES).local("lidx", lmGroup * Integer.BYTES);
             long items = (b.rows() + 3) / 4;
             out.add(launch(l, ClSignatures.LM_HEAD_ARGMAX, w.dtype(), 0, a,
-                    lastRows(ClSignatures.LM_HEAD_ARGMAX, K), s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
+                    DeviceLaunch.PerStep.lastRows(ClSignatures.LM_HEAD_ARGMAX, K), s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
             g0 += (b.rows() + perGroup - 1) / perGroup;
         }
         out.add(argmaxFinal(l, pv, pi, groups, h.token()));
