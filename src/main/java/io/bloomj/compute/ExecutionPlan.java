@@ -28,6 +28,16 @@ public interface ExecutionPlan extends AutoCloseable {
     void write(Buffer buffer, int rows, float[] src);
 
     /**
+     * Copies {@code rows} rows from {@code src} into a graph buffer from row {@code firstRow} on (a
+     * batched plan clears one sequence's state this way). Plans of one-sequence graphs only need
+     * row 0; they refuse the others.
+     */
+    default void writeRows(Buffer buffer, int firstRow, int rows, float[] src) {
+        if (firstRow != 0) throw new UnsupportedOperationException("this plan writes buffers from row 0 only");
+        write(buffer, rows, src);
+    }
+
+    /**
      * Turns per-op timing on or off. Profiling synchronises after every op, which costs a little
      * on a CPU and much on a GPU: keep it off when measuring throughput.
      */

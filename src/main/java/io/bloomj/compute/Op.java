@@ -55,20 +55,26 @@ public sealed interface Op {
 
     /**
      * Splits fused QKV rows laid out per head as {@code [heads, 3, headDim]}: queries go to
-     * {@code q [rows, heads*headDim]}; keys and values are cached at positions {@code position + r},
-     * keys transposed in {@code kCache [heads * headDim, capacity]} (so scores over all positions are
-     * contiguous vector work) and values in {@code vCache [heads * capacity, headDim]}.
+     * {@code q [rows, heads*headDim]}; each row's key and value are cached at its position
+     * ({@link Step#positions()}) in the block its slot's table names ({@link Step#block}). The caches
+     * are pools of blocks of {@code capacity} positions: keys transposed per block and head,
+     * {@code kCache [blocks * heads * headDim, capacity]} (so scores over positions are contiguous
+     * vector work), values {@code vCache [blocks * heads * capacity, headDim]}. A one-sequence graph
+     * has one block holding the whole context.
      */
     record KvStore(Buffer qkv, int heads, int headDim, Buffer q, Buffer kCache, Buffer vCache) implements Op {
         public KvStore {
-            if (kCache.rows() != heads * headDim || vCache.cols() != headDim || vCache.rows() != heads * kCache.cols()) {
-                throw new IllegalArgumentException("KV caches " + kCache + ", " + vCache + " do not match " + heads + " heads of " + headDim);
-            }
+            checkCaches(kCache, vCache, heads, headDim);
         }
 
-        /** Positions the caches hold. */
+        /** Positions one block holds. */
         public int capacity() {
             return kCache.cols();
+        }
+
+        /** Blocks in the pool. */
+        public int blocks() {
+            return kCache.rows() / (heads * headDim);
         }
 
         public List<Buffer> inputs() { return List.of(qkv); }
@@ -80,18 +86,25 @@ public sealed interface Op {
      * Causal attention with ALiBi: for head {@code h} and query row {@code r} at position
      * {@code p = position + r}, {@code score[j] = scale * q.k[j] + slopes[h] * j} for {@code j <= p},
      * fp32 softmax, {@code out = sum softmax[j] v[j]}. Heads are concatenated in {@code out}. The
-     * caches are laid out as {@link KvStore} writes them.
+     * caches are laid out as {@link KvStore} writes them; row {@code r} reads the blocks of its own
+     * slot only.
      */
     record AlibiAttention(Buffer q, Buffer kCache, Buffer vCache, int heads, int headDim, float[] slopes,
                           float scale, Buffer out) implements Op {
         public AlibiAttention {
             if (slopes.length != heads) throw new IllegalArgumentException(slopes.length + " slopes for " + heads + " heads");
+            checkCaches(kCache, vCache, heads, headDim);
             slopes = slopes.clone();
         }
 
-        /** Positions the caches hold. */
+        /** Positions one block holds. */
         public int capacity() {
             return kCache.cols();
+        }
+
+        /** Blocks in the pool. */
+        public int blocks() {
+            return kCache.rows() / (heads * headDim);
         }
 
         @Override
@@ -105,7 +118,7 @@ public sealed interface Op {
     }
 
     /**
-     * The index of the largest logit of each of the step's {@link Step#logitRows()} rows (ties to the
+     * The index of the largest logit of each of the step's {@link Step#logitRows()} logits rows (ties to the
      * lowest index, as {@code torch.argmax}), stored as a float in {@code token [rows, 1]} (exact for
      * ids below 2^24). Lets greedy decoding read back one number per token instead of the logits.
      */
@@ -116,10 +129,11 @@ public sealed interface Op {
     }
 
     /**
-     * Marks the step's tokens in {@code seen [1, vocab]} (state: the tokens of the sequence, for the
-     * repetition penalty) and, when the step carries {@link SamplingParams}, draws the next token
-     * from the last logits row on the device, writing its id as a float to {@code token [1, 1]}. The
-     * logits are left as they were (the penalty and filters are applied on the fly).
+     * Marks each row's token in its slot's row of {@code seen [slots, vocab]} (state: the tokens of
+     * each sequence, for the repetition penalty) and, for every logits row whose step asks a draw
+     * ({@link Step#samplings()}), draws the next token with that row's {@link SamplingParams},
+     * writing its id as a float to {@code token [logitRows, 1]}. The logits are left as they were
+     * (the penalty and filters are applied on the fly).
      */
     record Sample(Buffer logits, Buffer token, Buffer seen) implements Op {
         public List<Buffer> inputs() { return List.of(logits); }
@@ -128,7 +142,8 @@ public sealed interface Op {
     }
 
     /**
-     * Logits of the step's last {@link Step#logitRows()} rows: {@code logits[i] = table . in[rows - logitRows + i]}.
+     * Logits of the step's rows that need them: {@code logits[i] = table . in[logitRowIndex[i]]}
+     * ({@link Step#logitRowIndex()}; for one sequence, its last rows).
      * Separate from {@link Matmul} because it touches only the rows that need logits and because
      * device backends fuse it with argmax / sampling.
      */
@@ -136,5 +151,13 @@ public sealed interface Op {
         public List<Buffer> inputs() { return List.of(in); }
         public List<Buffer> outputs() { return List.of(logits); }
         public String kind() { return "lm_head"; }
+    }
+
+    private static void checkCaches(Buffer kCache, Buffer vCache, int heads, int headDim) {
+        long perBlock = (long) heads * headDim;
+        if (kCache.rows() % perBlock != 0 || kCache.rows() == 0 || vCache.cols() != headDim
+                || (long) vCache.rows() != kCache.rows() / perBlock * heads * kCache.cols()) {
+            throw new IllegalArgumentException("KV caches " + kCache + ", " + vCache + " do not match " + heads + " heads of " + headDim);
+        }
     }
 }

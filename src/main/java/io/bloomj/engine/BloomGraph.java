@@ -40,13 +40,30 @@ public final class BloomGraph {
      * @param maxLogitRows largest number of rows a step may ask logits for
      */
     public static Graph build(BloomConfig c, BloomWeights w, int maxRows, int contextLength, int maxLogitRows) {
+        return build(c, w, maxRows, contextLength, 1, 1, maxLogitRows);
+    }
+
+    /**
+     * A graph for batched decoding: {@code slots} sequences share a KV pool of {@code blocks}
+     * blocks of {@code blockSize} positions (each sequence's blocks named by the step's table),
+     * and each slot has its own row of seen tokens.
+     */
+    public static Graph buildBatched(BloomConfig c, BloomWeights w, int maxRows, int blockSize, int blocks, int slots) {
+        if (slots < 1 || blocks < 1 || blockSize < 1) throw new InvalidInputException("a batch needs at least one slot and one KV block");
+        if ((long) blocks * blockSize * c.hiddenSize() > Integer.MAX_VALUE - 16) {
+            throw new InvalidInputException("a KV pool of " + (long) blocks * blockSize + " tokens is too large: a layer's cache would hold more than 2^31 floats");
+        }
+        return build(c, w, maxRows, blockSize, blocks, slots, slots);
+    }
+
+    private static Graph build(BloomConfig c, BloomWeights w, int maxRows, int contextLength, int blocks, int slots, int maxLogitRows) {
         int h = c.hiddenSize();
         int heads = c.numHeads();
         int hd = c.headDim();
         float eps = (float) c.layerNormEpsilon();
         boolean postLnResidual = c.applyResidualConnectionPostLayernorm();
         if (contextLength < 1) throw new InvalidInputException("context length must be at least 1, got " + contextLength);
-        if ((long) heads * contextLength * hd > Integer.MAX_VALUE - 16) {
+        if ((long) blocks * heads * contextLength * hd > Integer.MAX_VALUE - 16) {
             // each layer's value cache is one buffer of heads x context x head_dim floats
             throw new InvalidInputException("context length " + contextLength + " is too large: a layer's KV cache would hold "
                     + (long) heads * contextLength * hd + " floats, more than one buffer can (2^31); use a shorter --context-length");
@@ -66,8 +83,8 @@ public final class BloomGraph {
         Buffer finalNorm = new Buffer("final_norm", maxRows, h);
         Buffer logits = new Buffer("logits", maxLogitRows, c.vocabSize());
         Buffer nextToken = new Buffer("next_token", maxLogitRows, 1);
-        Buffer sampled = new Buffer("sampled_token", 1, 1);
-        Buffer seen = new Buffer("seen_tokens", 1, c.vocabSize());
+        Buffer sampled = new Buffer("sampled_token", maxLogitRows, 1);
+        Buffer seen = new Buffer("seen_tokens", slots, c.vocabSize());
 
         float[] slopes = Alibi.slopes(heads);
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -78,8 +95,8 @@ public final class BloomGraph {
         ops.add(new Op.LayerNorm(embedded, w.embeddingNormWeight(), w.embeddingNormBias(), eps, hidden));
         for (int i = 0; i < c.numLayers(); i++) {
             BloomWeights.Layer l = w.layers().get(i);
-            Buffer kCache = new Buffer("l" + i + ".k_cache", heads * hd, contextLength);   // keys transposed
-            Buffer vCache = new Buffer("l" + i + ".v_cache", heads * contextLength, hd);
+            Buffer kCache = new Buffer("l" + i + ".k_cache", blocks * heads * hd, contextLength);   // keys transposed per block
+            Buffer vCache = new Buffer("l" + i + ".v_cache", blocks * heads * contextLength, hd);
             state.add(kCache);
             state.add(vCache);
             ops.add(new Op.LayerNorm(hidden, l.inputNormWeight(), l.inputNormBias(), eps, attnNorm));

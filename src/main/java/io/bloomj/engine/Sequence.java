@@ -74,10 +74,13 @@ public final class Sequence implements AutoCloseable {
     private void run(int[] tokens, SamplingParams sampling) {
         check(tokens);
         int batch = graph.maxRows();
+        // One token appended is a decode row (the GEMV's arithmetic), any longer append a prompt,
+        // however it is chunked: the same rule as the batched engine's, so both give the same bits.
+        boolean decode = tokens.length == 1;
         for (int start = 0; start < tokens.length; start += batch) {
             int end = Math.min(tokens.length, start + batch);
             int[] chunk = start == 0 && end == tokens.length ? tokens : Arrays.copyOfRange(tokens, start, end);
-            plan.execute(new Step(chunk, length, 1, end == tokens.length ? sampling : null));
+            plan.execute(Step.single(chunk, length, 1, end == tokens.length ? sampling : null, decode));
             length += end - start;
         }
     }
@@ -133,7 +136,7 @@ public final class Sequence implements AutoCloseable {
         float[] row = new float[vocab];
         for (int start = 0; start < tokens.length; start += chunk) {
             int end = Math.min(tokens.length, start + chunk);
-            plan.execute(new Step(Arrays.copyOfRange(tokens, start, end), length, end - start));
+            plan.execute(Step.single(Arrays.copyOfRange(tokens, start, end), length, end - start, null, tokens.length == 1));
             length += end - start;
             plan.read(graph.logits(), end - start, buf);
             for (int r = 0; r < end - start; r++) {

@@ -1,5 +1,7 @@
 package io.bloomj.compute.cpu;
 
+import io.bloomj.compute.Step;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -25,42 +27,34 @@ final class AlibiAttentionKernel {
         return a;
     }
 
-    /**
-     * @param kBase    offset of this head's transposed keys in kCache (row d starts at kBase + d * capacity)
-     * @param vBase    offset of this head's first cached value in vCache
-     * @param len      number of keys attended ({@code position + 1})
-     * @param scores   scratch of at least {@code len} floats
-     */
-    static void attend(float[] q, int qOff, float[] kCache, int kBase, int capacity, float[] vCache, int vBase,
-                       int len, int headDim, float scale, float slope, float[] scores, float[] out, int outOff) {
-        java.util.Arrays.fill(scores, 0, len, 0f);
-        for (int d = 0; d < headDim; d++) axpy(q[qOff + d], kCache, kBase + d * capacity, scores, 0, len);
-        float max = scaleAddBiasAndMax(scores, 0, len, scale, slope);
-        float inv = 1f / expAndSum(scores, 0, len, max);
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        for (int j = 0; j < len; j++) axpy(scores[j] * inv, vCache, vBase + j * headDim, out, outOff, headDim);
-    }
-
     /** Query rows attended together: each key and value vector loaded serves this many rows. */
     static final int ROWS = 4;
 
     /**
-     * Up to {@link #ROWS} consecutive query rows of one head at once (prefill): row i attends
-     * {@code len0 + i} keys. Scores are built for the longest row with each transposed-key vector
-     * loaded once for all rows; the shorter rows then ignore the keys past their own length, so each
-     * row computes exactly what {@link #attend} computes alone.
+     * Up to {@link #ROWS} consecutive query rows of one sequence and head at once: row i attends
+     * {@code len0 + i} keys, read block by block through the step's block table. Scores are built
+     * for the longest row with each transposed-key vector loaded once for all rows; the shorter
+     * rows ignore the keys past their own length, so each row computes exactly what it would
+     * alone (and with the same bits whatever the block size: the scalar tails fuse as the vector
+     * body does).
      *
      * @param qStride distance between the rows' queries in {@code q}
      * @param scores  scratch of at least {@code ROWS * (len0 + ROWS)} floats
      */
-    static void attendRows(float[] q, int qOff, int qStride, int count, float[] kCache, int kBase, int capacity, float[] vCache,
-                           int vBase, int len0, int headDim, float scale, float slope, float[] scores, float[] out, int outOff,
-                           int outStride) {
+    static void attend(float[] q, int qOff, int qStride, int count, float[] kCache, float[] vCache, Step step, int slot, int h,
+                       int heads, int blockSize, int len0, int headDim, float scale, float slope, float[] scores, float[] out,
+                       int outOff, int outStride) {
         int maxLen = len0 + count - 1;
         java.util.Arrays.fill(scores, 0, count * maxLen, 0f);
-        for (int d = 0; d < headDim; d++) {
-            int row = kBase + d * capacity;
-            for (int i = 0; i < count; i++) axpy(q[qOff + i * qStride + d], kCache, row, scores, i * maxLen, len0 + i);
+        for (int j0 = 0; j0 < maxLen; j0 += blockSize) {
+            int kBase = (step.block(slot, j0, blockSize) * heads + h) * headDim * blockSize;
+            for (int d = 0; d < headDim; d++) {
+                int row = kBase + d * blockSize;
+                for (int i = 0; i < count; i++) {
+                    int n = Math.min(len0 + i - j0, blockSize);
+                    if (n > 0) axpy(q[qOff + i * qStride + d], kCache, row, scores, i * maxLen + j0, n);
+                }
+            }
         }
         for (int i = 0; i < count; i++) {
             int len = len0 + i;
@@ -72,7 +66,7 @@ final class AlibiAttentionKernel {
         }
         // Weighted values: each value vector loaded once for every row that sees it.
         for (int j = 0; j < maxLen; j++) {
-            int v = vBase + j * headDim;
+            int v = ((step.block(slot, j, blockSize) * heads + h) * blockSize + j % blockSize) * headDim;
             for (int i = Math.max(0, j - len0 + 1); i < count; i++) {
                 axpy(scores[i * maxLen + j], vCache, v, out, outOff + i * outStride, headDim);
             }
@@ -110,7 +104,7 @@ final class AlibiAttentionKernel {
                 e.intoArray(s, base + j);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Vectors.sum(acc);
         }
         for (; j < len; j++) {
             s[base + j] = (float) Math.exp(s[base + j] - max);
@@ -127,6 +121,6 @@ final class AlibiAttentionKernel {
                 FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
             }
         }
-        for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+        for (; i < n; i++) y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
     }
 }

@@ -6,6 +6,7 @@ import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Op;
 import io.bloomj.compute.Profile;
+import io.bloomj.compute.SamplingParams;
 import io.bloomj.compute.Step;
 import io.bloomj.compute.StepBounds;
 import io.bloomj.compute.StepResult;
@@ -38,6 +39,10 @@ final class CpuPlan implements ExecutionPlan {
     private boolean profiling;
     private final float[][] scratch;
     private final StepBounds bounds;
+    /** Decode rows' inputs in the GEMV's layout ({@link MatmulKernel#pack}), shared by the step's matmuls. */
+    private final float[] packed;
+    /** The LM head's input rows, gathered. */
+    private final float[] gathered;
     /** Buffers shared with the backend's other plans (steps of one backend never overlap). */
     private final java.util.Set<Buffer> intermediates;
 
@@ -53,6 +58,17 @@ final class CpuPlan implements ExecutionPlan {
             arrays.put(b, intermediates.contains(b) ? backend.acquireShared(b) : new float[(int) b.elements()]);
         }
         ops = graph.ops();
+        bounds = StepBounds.of(graph);
+        int decodeRows = Math.min(graph.maxRows(), bounds.slots() == Integer.MAX_VALUE ? 1 : bounds.slots());
+        long packFloats = 0, gatherFloats = 0;
+        for (Op op : ops) {
+            if (op instanceof Op.Matmul m) packFloats = Math.max(packFloats, (long) decodeRows * m.weight().cols());
+            if (op instanceof Op.LmHead h) gatherFloats = Math.max(gatherFloats, (long) h.logits().rows() * h.table().cols());
+        }
+        packFloats = Math.max(packFloats, gatherFloats);
+        if (packFloats > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("too many rows for the CPU backend's buffers");
+        packed = new float[(int) packFloats];
+        gathered = new float[(int) gatherFloats];
         weightBytes = new long[ops.size()];
         for (int i = 0; i < ops.size(); i++) weightBytes[i] = weightBytesRead(ops.get(i));
         for (Op op : graph.ops()) {
@@ -60,7 +76,6 @@ final class CpuPlan implements ExecutionPlan {
             tasks.add(compile(op));
         }
         scratch = new float[team.size()][scratchFloats];
-        bounds = StepBounds.of(graph);
     }
 
     /** Weight bytes an op reads per step (matrices once per step whatever the row count). */
@@ -77,7 +92,7 @@ final class CpuPlan implements ExecutionPlan {
         return switch (op) {
             case Op.Matmul m -> MatmulKernel.scratchFloats(m.weight().cols());
             case Op.LmHead h -> MatmulKernel.scratchFloats(h.table().cols());
-            case Op.AlibiAttention a -> AlibiAttentionKernel.ROWS * (a.capacity() + AlibiAttentionKernel.ROWS);
+            case Op.AlibiAttention a -> AlibiAttentionKernel.ROWS * (int) Math.min(Integer.MAX_VALUE / 8, (long) a.capacity() * a.blocks() + AlibiAttentionKernel.ROWS);
             default -> 0;
         };
     }
@@ -120,17 +135,34 @@ final class CpuPlan implements ExecutionPlan {
     private Task matMul(Op.Matmul m) {
         Weight w = m.weight();
         float[] bias = backend.vector(m.bias()), in = array(m.in()), out = array(m.out());
-        int outCols = m.out().cols();
-        return step -> team.parallelFor(w.rows(), 16, (o0, o1, t) ->
-                MatmulKernel.run(w, bias, in, 0, step.rows(), out, 0, outCols, o0, o1, scratch[t]));
+        int outCols = m.out().cols(), k = w.cols();
+        boolean packs = MatmulKernel.packs(w.dtype(), k);
+        return step -> {
+            int d = step.decodeRows();
+            if (d > 1 && packs) team.parallelFor(d, 1, (r0, r1, t) -> {
+                for (int r = r0; r < r1; r++) MatmulKernel.pack(w.dtype(), in, 0, r, k, packed);
+            });
+            team.parallelFor(w.rows(), 16, (o0, o1, t) ->
+                    MatmulKernel.run(w, bias, in, 0, step.rows(), d, packed, out, 0, outCols, o0, o1, scratch[t]));
+        };
     }
 
+    /** The rows that need logits are gathered first, then run through the GEMV of all of them at once. */
     private Task lmHead(Op.LmHead h) {
         Weight table = h.table();
         float[] in = array(h.in()), logits = array(h.logits());
-        int ld = h.logits().cols();
-        return step -> team.parallelFor(table.rows(), 16, (o0, o1, t) ->
-                LmHeadKernel.range(table, in, step.rows(), step.logitRows(), logits, ld, o0, o1, scratch[t]));
+        int ld = h.logits().cols(), k = table.cols();
+        boolean packs = MatmulKernel.packs(table.dtype(), k);
+        return step -> {
+            int n = step.logitRows();
+            int[] rows = step.logitRowIndex();
+            for (int i = 0; i < n; i++) System.arraycopy(in, rows[i] * k, gathered, i * k, k);
+            if (n > 1 && packs) {
+                for (int i = 0; i < n; i++) MatmulKernel.pack(table.dtype(), gathered, 0, i, k, packed);
+            }
+            team.parallelFor(table.rows(), 16, (o0, o1, t) ->
+                    LmHeadKernel.range(table, gathered, n, packed, logits, ld, o0, o1, scratch[t]));
+        };
     }
 
     private interface Range {
@@ -146,7 +178,7 @@ final class CpuPlan implements ExecutionPlan {
         // Split by head: the transposed key writes touch headDim cache lines per head and
         // position, mostly misses after a token's weight stream; the threads wait on them in parallel.
         return step -> team.parallelFor(k.heads(), 1, (h0, h1, t) ->
-                KvStoreKernel.heads(qkv, q, kc, vc, k.heads(), k.headDim(), k.capacity(), step.position(), step.rows(), h0, h1));
+                KvStoreKernel.heads(qkv, q, kc, vc, k.heads(), k.headDim(), k.capacity(), step, h0, h1));
     }
 
     private Task argmax(Op.Argmax a) {
@@ -162,35 +194,44 @@ final class CpuPlan implements ExecutionPlan {
         int vocab = sm.logits().cols();
         SampleKernel.Scratch work = new SampleKernel.Scratch(vocab);
         return step -> {
-            for (int t : step.tokens()) seen[t] = 1f;
-            if (step.sampling() != null) {
-                token[0] = SampleKernel.sample(logits, (step.logitRows() - 1) * vocab, vocab, seen, step.sampling(), work);
+            int[] tokens = step.tokens(), slots = step.slots();
+            for (int r = 0; r < tokens.length; r++) seen[slots[r] * vocab + tokens[r]] = 1f;
+            SamplingParams[] draws = step.samplings();
+            for (int i = 0; i < draws.length; i++) {
+                if (draws[i] == null) continue;
+                int slot = slots[step.logitRowIndex()[i]];
+                token[i] = SampleKernel.sample(logits, i * vocab, vocab, seen, slot * vocab, draws[i], work);
             }
         };
     }
 
+    /**
+     * Work items are (group of up to {@link AlibiAttentionKernel#ROWS} consecutive rows of one
+     * sequence, head); rows of different sequences never share a group, each reads its own blocks.
+     */
     private Task attention(Op.AlibiAttention a) {
         float[] q = array(a.q()), kc = array(a.kCache()), vc = array(a.vCache()), out = array(a.out());
         int heads = a.heads(), hd = a.headDim();
-        int capacity = a.capacity();
+        int blockSize = a.capacity();
         int width = heads * hd;
         float[] slopes = a.slopes();
         float scale = a.scale();
         int block = AlibiAttentionKernel.ROWS;
+        int[] groups = new int[bounds.maxRows() + 1];
         return step -> {
-            int rowBlocks = (step.rows() + block - 1) / block;
-            team.parallelFor(rowBlocks * heads, 1, (s, e, t) -> {
+            int count = 0;
+            int[] slots = step.slots();
+            for (int r = 0; r < step.rows(); r++) {
+                if (r == 0 || slots[r] != slots[r - 1] || r - groups[count - 1] == block) groups[count++] = r;
+            }
+            groups[count] = step.rows();
+            int groupCount = count;
+            team.parallelFor(groupCount * heads, 1, (s, e, t) -> {
                 for (int i = s; i < e; i++) {
-                    int r0 = i / heads * block, h = i % heads;
-                    int count = Math.min(block, step.rows() - r0);
-                    int len0 = step.position() + r0 + 1;
-                    if (count == 1) {
-                        AlibiAttentionKernel.attend(q, r0 * width + h * hd, kc, h * hd * capacity, capacity, vc, h * capacity * hd,
-                                len0, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd);
-                    } else {
-                        AlibiAttentionKernel.attendRows(q, r0 * width + h * hd, width, count, kc, h * hd * capacity, capacity, vc,
-                                h * capacity * hd, len0, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd, width);
-                    }
+                    int g = i / heads, h = i % heads;
+                    int r0 = groups[g], rows = groups[g + 1] - r0;
+                    AlibiAttentionKernel.attend(q, r0 * width + h * hd, width, rows, kc, vc, step, slots[r0], h, heads, blockSize,
+                            step.positions()[r0] + 1, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd, width);
                 }
             });
         };
@@ -236,6 +277,13 @@ final class CpuPlan implements ExecutionPlan {
     @Override
     public void write(Buffer buffer, int rows, float[] src) {
         System.arraycopy(src, 0, arrays.get(buffer), 0, rows * buffer.cols());
+    }
+
+    @Override
+    public void writeRows(Buffer buffer, int firstRow, int rows, float[] src) {
+        synchronized (team) {
+            System.arraycopy(src, 0, arrays.get(buffer), firstRow * buffer.cols(), rows * buffer.cols());
+        }
     }
 
     @Override

@@ -30,7 +30,7 @@ final class LayerNormKernel {
         if (Vectors.ENABLED) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(n); i < bound; i += L) acc = acc.add(FloatVector.fromArray(F, x, off + i));
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Vectors.sum(acc);
         }
         for (; i < n; i++) s += x[off + i];
         return s;
@@ -45,7 +45,7 @@ final class LayerNormKernel {
                 FloatVector d = FloatVector.fromArray(F, x, off + i).sub(mean);
                 acc = d.fma(d, acc);
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Vectors.sum(acc);
         }
         for (; i < n; i++) {
             float d = x[off + i] - mean;

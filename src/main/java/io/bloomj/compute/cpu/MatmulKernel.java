@@ -44,20 +44,34 @@ final class MatmulKernel {
     private MatmulKernel() {}
 
     /**
-     * Computes output columns {@code [o0, o1)} of {@code n} rows.
+     * Computes output columns {@code [o0, o1)} of {@code n} rows: rows {@code [0, decodeRows)} with
+     * the GEMV's arithmetic (each reads the weights once for all of them: {@link #gemvRows}), the
+     * others with the GEMM's. A row's result depends only on its own input and its kind, never on
+     * how many rows run with it, so a sequence computes the same bits alone or in a batch.
      *
      * @param x       input, row {@code r} at {@code x[xOff + r * k]}
      * @param y       output, row {@code r} at {@code y[yOff + r * ldy]}
+     * @param packed  the decode rows' inputs as {@link #pack} lays them out ({@code decodeRows * k}),
+     *                or null when {@code decodeRows <= 1} (the GEMV packs one row into its scratch)
      * @param scratch per-thread, {@link #scratchFloats(int)} long
      */
-    static void run(Weight w, float[] bias, float[] x, int xOff, int n, float[] y, int yOff, int ldy,
-                    int o0, int o1, float[] scratch) {
+    static void run(Weight w, float[] bias, float[] x, int xOff, int n, int decodeRows, float[] packed, float[] y, int yOff,
+                    int ldy, int o0, int o1, float[] scratch) {
         int k = w.cols();
-        if (n == 1) {
-            gemv(w, bias, x, xOff, y, yOff, o0, o1, scratch);
-        } else {
-            gemm(w, bias, x, xOff, n, k, y, yOff, ldy, o0, o1, scratch);
-        }
+        if (decodeRows == 1) gemv(w, bias, x, xOff, y, yOff, o0, o1, scratch);
+        else if (decodeRows > 1) gemvRows(w, bias, x, xOff, decodeRows, packed, y, yOff, ldy, o0, o1, scratch);
+        if (n > decodeRows) gemm(w, bias, x, xOff + decodeRows * k, n - decodeRows, k, y, yOff + decodeRows * ldy, ldy, o0, o1, scratch);
+    }
+
+    /** Whether {@link #gemvRows} reads its inputs from {@link #pack}'s layout for this dtype. */
+    static boolean packs(DType dtype, int k) {
+        return Vectors.ENABLED && (dtype == DType.BF16 || (dtype == DType.Q8_0 && L == 8 && k >= 2 * Q8_0.BLOCK));
+    }
+
+    /** Lays out row {@code r} of x ({@code k} floats at {@code xOff + r * k}) at {@code packed[r * k]} as the GEMV reads it for {@code dtype}. */
+    static void pack(DType dtype, float[] x, int xOff, int r, int k, float[] packed) {
+        if (dtype == DType.BF16) packEvenOdd(x, xOff + r * k, k, packed, r * k);
+        else packQuads(x, xOff + r * k, k, packed, r * k);
     }
 
     // ---------------------------------------------------------------- GEMV
@@ -73,11 +87,11 @@ final class MatmulKernel {
                     // Four rows at a time, taken from the four quarters of the range: four long sequential
                     // streams the hardware prefetcher follows across rows (four adjacent rows would end
                     // every 4 x 2 KiB and restart the streams cold; this measured ~24 -> ~26 GB/s).
-                    packEvenOdd(x, xOff, k, scratch);
+                    packEvenOdd(x, xOff, k, scratch, 0);
                     int q = (o1 - o0) / 4;
                     for (int j = 0; j < q; j++) {
                         int r0 = o0 + j, r1 = r0 + q, r2 = r1 + q, r3 = r2 + q;
-                        dot4Bf16(seg, r0 * rowBytes, r1 * rowBytes, r2 * rowBytes, r3 * rowBytes, scratch, x, xOff, k, y,
+                        dot4Bf16(seg, r0 * rowBytes, r1 * rowBytes, r2 * rowBytes, r3 * rowBytes, scratch, 0, x, xOff, k, y,
                                 yOff + r0, yOff + r1, yOff + r2, yOff + r3);
                     }
                     o = o0 + 4 * q;
@@ -95,8 +109,11 @@ final class MatmulKernel {
             }
             case Q8_0 -> {
                 if (Vectors.ENABLED && L == 8 && k >= 2 * Q8_0.BLOCK) {
-                    packQuads(x, xOff, k, scratch);   // scratch[0, k): packed x; [k, k + blocks): a row's scales
-                    for (; o < o1; o++) y[yOff + o] = dotQ8Packed(w, o, scratch, x, xOff, k);
+                    packQuads(x, xOff, k, scratch, 0);   // scratch[0, k): packed x; [k, k + blocks): a row's scales
+                    for (; o < o1; o++) {
+                        widenScales(w, o, scratch, k);
+                        y[yOff + o] = dotQ8Packed(w, o, scratch, 0, scratch, k, x, xOff, k);
+                    }
                 }
                 for (; o < o1; o++) y[yOff + o] = dotQ8(w, o, x, xOff, k);
             }
@@ -107,15 +124,131 @@ final class MatmulKernel {
     }
 
     /**
+     * The GEMV of {@code d} rows at once, each with exactly {@link #gemv}'s arithmetic (the same
+     * accumulators, in the same order, per output), while a group of weight rows is read from
+     * memory once for all of them: after the first input row it comes from L1/L2. bf16 runs a
+     * register tile of 4 weight rows x 2 inputs (8 accumulators: what AVX2's 16 registers hold
+     * with the operands).
+     */
+    static void gemvRows(Weight w, float[] bias, float[] x, int xOff, int d, float[] packed, float[] y, int yOff, int ldy,
+                         int o0, int o1, float[] scratch) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        int o = o0;
+        switch (w.dtype()) {
+            case BF16 -> {
+                long rowBytes = 2L * k;
+                if (Vectors.ENABLED) {
+                    int q = (o1 - o0) / 4;
+                    for (int j = 0; j < q; j++) {
+                        int r0 = o0 + j, r1 = r0 + q, r2 = r1 + q, r3 = r2 + q;
+                        long b0 = r0 * rowBytes, b1 = r1 * rowBytes, b2 = r2 * rowBytes, b3 = r3 * rowBytes;
+                        int b = 0;
+                        for (; b + 2 <= d; b += 2) {
+                            int ya = yOff + b * ldy, yb = ya + ldy;
+                            dot4x2Bf16(seg, b0, b1, b2, b3, packed, b * k, x, xOff + b * k, k, y, ya, yb, r0, r1, r2, r3);
+                        }
+                        if (b < d) {
+                            int ya = yOff + b * ldy;
+                            dot4Bf16(seg, b0, b1, b2, b3, packed, b * k, x, xOff + b * k, k, y, ya + r0, ya + r1, ya + r2, ya + r3);
+                        }
+                    }
+                    o = o0 + 4 * q;
+                }
+                for (; o < o1; o++) {
+                    for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dotBf16(seg, o * rowBytes, x, xOff + b * k, k);
+                }
+            }
+            case F32 -> {
+                for (; o < o1; o++) {
+                    for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dotF32(seg, o * 4L * k, x, xOff + b * k, k);
+                }
+            }
+            case F16 -> {
+                for (; o < o1; o++) {
+                    widenF16(seg, o * 2L * k, k, scratch, 0);
+                    for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dot(scratch, 0, x, xOff + b * k, k);
+                }
+            }
+            case Q8_0 -> {
+                boolean vec = packs(DType.Q8_0, k);
+                for (; o < o1; o++) {
+                    if (vec) {
+                        widenScales(w, o, scratch, 0);
+                        for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dotQ8Packed(w, o, packed, b * k, scratch, 0, x, xOff + b * k, k);
+                    } else {
+                        for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dotQ8(w, o, x, xOff + b * k, k);
+                    }
+                }
+            }
+        }
+        if (bias != null) {
+            for (int b = 0; b < d; b++) {
+                for (o = o0; o < o1; o++) y[yOff + b * ldy + o] += bias[o];
+            }
+        }
+    }
+
+    /**
+     * {@link #dot4Bf16} for two inputs (packed at {@code pa} and {@code pa + k}): each weight
+     * vector is loaded and widened once for both; every output keeps its own accumulator with the
+     * single-input order of operations.
+     */
+    private static void dot4x2Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, float[] x, int xa,
+                                   int k, float[] y, int ya, int yb, int r0, int r1, int r2, int r3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        int pb = pa + k;
+        int blocks = k - k % (2 * L);
+        for (int i = 0; i < blocks; i += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xp, pa + i), xo = FloatVector.fromArray(F, xp, pa + i + L);
+            FloatVector ze = FloatVector.fromArray(F, xp, pb + i), zo = FloatVector.fromArray(F, xp, pb + i + L);
+            long b = 2L * i;
+            IntVector p = IntVector.fromMemorySegment(Vectors.I, w, w0 + b, LE);
+            FloatVector lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            a0 = lo.fma(xe, hi.fma(xo, a0));
+            c0 = lo.fma(ze, hi.fma(zo, c0));
+            p = IntVector.fromMemorySegment(Vectors.I, w, w1 + b, LE);
+            lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            a1 = lo.fma(xe, hi.fma(xo, a1));
+            c1 = lo.fma(ze, hi.fma(zo, c1));
+            p = IntVector.fromMemorySegment(Vectors.I, w, w2 + b, LE);
+            lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            a2 = lo.fma(xe, hi.fma(xo, a2));
+            c2 = lo.fma(ze, hi.fma(zo, c2));
+            p = IntVector.fromMemorySegment(Vectors.I, w, w3 + b, LE);
+            lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            a3 = lo.fma(xe, hi.fma(xo, a3));
+            c3 = lo.fma(ze, hi.fma(zo, c3));
+        }
+        float s0 = Vectors.sum(a0), s1 = Vectors.sum(a1), s2 = Vectors.sum(a2), s3 = Vectors.sum(a3);
+        float t0 = Vectors.sum(c0), t1 = Vectors.sum(c1), t2 = Vectors.sum(c2), t3 = Vectors.sum(c3);
+        int xb = xa + k;
+        for (int i = blocks; i < k; i++) {
+            float xi = x[xa + i], zi = x[xb + i];
+            long b = 2L * i;
+            float v0 = Vectors.bf16(w.get(SHORT, w0 + b)), v1 = Vectors.bf16(w.get(SHORT, w1 + b));
+            float v2 = Vectors.bf16(w.get(SHORT, w2 + b)), v3 = Vectors.bf16(w.get(SHORT, w3 + b));
+            s0 += v0 * xi; s1 += v1 * xi; s2 += v2 * xi; s3 += v3 * xi;
+            t0 += v0 * zi; t1 += v1 * zi; t2 += v2 * zi; t3 += v3 * zi;
+        }
+        y[ya + r0] = s0; y[ya + r1] = s1; y[ya + r2] = s2; y[ya + r3] = s3;
+        y[yb + r0] = t0; y[yb + r1] = t1; y[yb + r2] = t2; y[yb + r3] = t3;
+    }
+
+    /**
      * Reorders x per block of {@code 2L} elements into its {@code L} even then {@code L} odd
      * elements, to match how {@link #dot4Bf16} widens a whole int vector of bf16 pairs at once.
      */
-    private static void packEvenOdd(float[] x, int xOff, int k, float[] packed) {
+    private static void packEvenOdd(float[] x, int xOff, int k, float[] packed, int pOff) {
         int blocks = k - k % (2 * L);
         for (int b = 0; b < blocks; b += 2 * L) {
             for (int j = 0; j < L; j++) {
-                packed[b + j] = x[xOff + b + 2 * j];
-                packed[b + L + j] = x[xOff + b + 2 * j + 1];
+                packed[pOff + b + j] = x[xOff + b + 2 * j];
+                packed[pOff + b + L + j] = x[xOff + b + 2 * j + 1];
             }
         }
     }
@@ -130,21 +263,21 @@ final class MatmulKernel {
      * </pre>
      * so a full-width load yields 2L weights with two cheap ops and no lane shuffles.
      */
-    private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, float[] x, int xOff, int k,
-                                 float[] y, int y0, int y1, int y2, int y3) {
+    private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, int xpOff, float[] x, int xOff,
+                                 int k, float[] y, int y0, int y1, int y2, int y3) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int blocks = k - k % (2 * L);
         for (int i = 0; i < blocks; i += 2 * L) {
-            FloatVector xe = FloatVector.fromArray(F, xp, i);
-            FloatVector xo = FloatVector.fromArray(F, xp, i + L);
+            FloatVector xe = FloatVector.fromArray(F, xp, xpOff + i);
+            FloatVector xo = FloatVector.fromArray(F, xp, xpOff + i + L);
             long b = 2L * i;
             a0 = pairFma(w, off + b, xe, xo, a0);
             a1 = pairFma(w, o1 + b, xe, xo, a1);
             a2 = pairFma(w, o2 + b, xe, xo, a2);
             a3 = pairFma(w, o3 + b, xe, xo, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Vectors.sum(a0), s1 = Vectors.sum(a1);
+        float s2 = Vectors.sum(a2), s3 = Vectors.sum(a3);
         for (int i = blocks; i < k; i++) {
             float xi = x[xOff + i];
             long b = 2L * i;
@@ -176,7 +309,7 @@ final class MatmulKernel {
             for (int bound = F.loopBound(k); i < bound; i += L) {
                 acc = Vectors.loadBf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Vectors.sum(acc);
         }
         for (; i < k; i++) sum += Vectors.bf16(w.get(SHORT, off + 2L * i)) * x[xOff + i];
         return sum;
@@ -193,14 +326,14 @@ final class MatmulKernel {
      * packed x:    [ x(4j) j=0..7 | x(4j+1) j=0..7 | x(4j+2) j=0..7 | x(4j+3) j=0..7 ] per block
      * </pre>
      */
-    private static void packQuads(float[] x, int xOff, int k, float[] packed) {
+    private static void packQuads(float[] x, int xOff, int k, float[] packed, int pOff) {
         int full = k - k % Q8_0.BLOCK;
         for (int b = 0; b < full; b += Q8_0.BLOCK) {
             for (int j = 0; j < 8; j++) {
-                packed[b + j] = x[xOff + b + 4 * j];
-                packed[b + 8 + j] = x[xOff + b + 4 * j + 1];
-                packed[b + 16 + j] = x[xOff + b + 4 * j + 2];
-                packed[b + 24 + j] = x[xOff + b + 4 * j + 3];
+                packed[pOff + b + j] = x[xOff + b + 4 * j];
+                packed[pOff + b + 8 + j] = x[xOff + b + 4 * j + 1];
+                packed[pOff + b + 16 + j] = x[xOff + b + 4 * j + 2];
+                packed[pOff + b + 24 + j] = x[xOff + b + 4 * j + 3];
             }
         }
     }
@@ -210,30 +343,34 @@ final class MatmulKernel {
      * Per block the int8 values widen by shifts (see {@link #packQuads}) into a block sum, which
      * joins the row's total times the block's scale: one fma per block instead of a multiply per
      * weight. Two totals (even and odd blocks) keep two chains in flight; the row's fp16 scales are
-     * widened first in a loop of their own.
+     * widened first, by {@link #widenScales}, into {@code sc}.
      * <pre>
      * values row o: [ q0 .. q31 | q32 .. q63 | ... ]   int8
      * scales row o: [ d0        | d1         | ... ]   fp16
      * W[o, i] = q_i * d_(i / 32)
      * </pre>
      */
-    private static float dotQ8Packed(Weight w, int row, float[] xp, float[] x, int xOff, int k) {
-        MemorySegment v = w.data(), s = w.scales();
+    private static float dotQ8Packed(Weight w, int row, float[] xp, int xpOff, float[] sc, int scOff, float[] x, int xOff, int k) {
+        MemorySegment v = w.data();
         int blocks = Q8_0.blocks(k), full = k / Q8_0.BLOCK;
-        long sBase = (long) row * blocks * 2;
-        // The row's scales, widened, go after the packed x: xp[k + b] is block b's.
-        for (int b = 0; b < full; b++) xp[k + b] = Float.float16ToFloat(s.get(SHORT, sBase + 2L * b));
         long vBase = (long) row * k;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int b = 0;
         for (; b + 1 < full; b += 2) {
             int i = b * Q8_0.BLOCK;
-            a0 = blockSum(v, vBase + i, xp, i).fma(FloatVector.broadcast(F, xp[k + b]), a0);
-            a1 = blockSum(v, vBase + i + Q8_0.BLOCK, xp, i + Q8_0.BLOCK).fma(FloatVector.broadcast(F, xp[k + b + 1]), a1);
+            a0 = blockSum(v, vBase + i, xp, xpOff + i).fma(FloatVector.broadcast(F, sc[scOff + b]), a0);
+            a1 = blockSum(v, vBase + i + Q8_0.BLOCK, xp, xpOff + i + Q8_0.BLOCK).fma(FloatVector.broadcast(F, sc[scOff + b + 1]), a1);
         }
-        if (b < full) a0 = blockSum(v, vBase + b * Q8_0.BLOCK, xp, b * Q8_0.BLOCK).fma(FloatVector.broadcast(F, xp[k + b]), a0);
-        float t = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        if (b < full) a0 = blockSum(v, vBase + b * Q8_0.BLOCK, xp, xpOff + b * Q8_0.BLOCK).fma(FloatVector.broadcast(F, sc[scOff + b]), a0);
+        float t = Vectors.sum(a0.add(a1));
         return full < blocks ? t + tailQ8(w, row, full, x, xOff, k) : t;
+    }
+
+    /** The fp16 scales of the full blocks of Q8_0 row {@code row}, widened into {@code dst[dOff..]}. */
+    private static void widenScales(Weight w, int row, float[] dst, int dOff) {
+        int blocks = Q8_0.blocks(w.cols()), full = w.cols() / Q8_0.BLOCK;
+        long sBase = (long) row * blocks * 2;
+        for (int b = 0; b < full; b++) dst[dOff + b] = Float.float16ToFloat(w.scales().get(SHORT, sBase + 2L * b));
     }
 
     /** Sum over one block of 32 int8 values (one int vector at byte {@code off}) times the packed x at {@code xi}, lane-wise. */
@@ -280,7 +417,7 @@ final class MatmulKernel {
             for (int bound = F.loopBound(k); i < bound; i += L) {
                 acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Vectors.sum(acc);
         }
         for (; i < k; i++) sum += w.get(FLOAT, off + 4L * i) * x[xOff + i];
         return sum;
@@ -295,7 +432,7 @@ final class MatmulKernel {
             for (int bound = F.loopBound(k); i < bound; i += L) {
                 acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Vectors.sum(acc);
         }
         for (; i < k; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
@@ -377,10 +514,27 @@ final class MatmulKernel {
                 for (; r < n; r++) {
                     int xr = xOff + r * k + kb;
                     int yr = yOff + r * ldy + o;
-                    for (int j = 0; j < m; j++) y[yr + j] += dot(panel, j * kc, x, xr, kc);
+                    for (int j = 0; j < m; j++) accumulate(panel, j * kc, x, xr, kc, y, yr + j);
                 }
             }
         }
+    }
+
+    /**
+     * {@code y[at] += panel row . x} in {@link #tile4x4}'s order for one output (vector sum added
+     * first, then the tail one product at a time), so a row's result does not depend on whether it
+     * fell into a tile or into the remainder: that depends on how many rows share the step.
+     */
+    private static void accumulate(float[] p, int pOff, float[] x, int xOff, int kc, float[] y, int at) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(kc); i < bound; i += L) {
+                acc = FloatVector.fromArray(F, p, pOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            }
+            y[at] += Vectors.sum(acc);
+        }
+        for (; i < kc; i++) y[at] += p[pOff + i] * x[xOff + i];
     }
 
     /**
@@ -426,9 +580,9 @@ final class MatmulKernel {
     }
 
     private static void store(float[] y, int at, FloatVector a, FloatVector b, FloatVector c, FloatVector d) {
-        y[at] += a.reduceLanes(VectorOperators.ADD);
-        y[at + 1] += b.reduceLanes(VectorOperators.ADD);
-        y[at + 2] += c.reduceLanes(VectorOperators.ADD);
-        y[at + 3] += d.reduceLanes(VectorOperators.ADD);
+        y[at] += Vectors.sum(a);
+        y[at + 1] += Vectors.sum(b);
+        y[at + 2] += Vectors.sum(c);
+        y[at + 3] += Vectors.sum(d);
     }
 }

@@ -28,12 +28,12 @@ final class SampleKernel {
         }
     }
 
-    static int sample(float[] logits, int off, int vocab, float[] seen, SamplingParams p, Scratch scratch) {
+    static int sample(float[] logits, int off, int vocab, float[] seen, int seenOff, SamplingParams p, Scratch scratch) {
         float[] l = scratch.penalised();
         int[] key = scratch.keys();
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
-            l[i] = penalised(logits[off + i], seen[i] != 0f, p.repetitionPenalty());
+            l[i] = penalised(logits[off + i], seen[seenOff + i] != 0f, p.repetitionPenalty());
             key[i] = SamplingParams.sortable(l[i]);
             max = Math.max(max, l[i]);
         }

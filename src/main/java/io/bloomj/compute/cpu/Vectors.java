@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -48,6 +49,31 @@ final class Vectors {
     /** {@code L} int8 values at byte {@code offset}, widened to fp32 (Q8_0 values before their block scale). */
     static FloatVector loadI8(MemorySegment seg, long offset) {
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, offset, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Shuffles that swap halves, then quarters, ... of a float vector: the steps of {@link #sum}. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int s = 0, half = L / 2; s < steps; s++, half /= 2) {
+            int h = half;
+            f[s] = VectorShuffle.fromOp(F, i -> i ^ h);
+        }
+        return f;
+    }
+
+    /**
+     * The sum of the lanes in a fixed order (halves, then quarters, ...), the same whether C2, C1 or
+     * the interpreter runs it. {@code reduceLanes(ADD)} leaves the order to the implementation, and
+     * the interpreter's differs from C2's in the last bit, so a row's result would depend on how warm
+     * the JIT was when it ran: batched and unbatched sequences must agree bit for bit.
+     */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLDS) v = v.add(v.rearrange(f));
+        return v.lane(0);
     }
 
     static float bf16(short bits) {

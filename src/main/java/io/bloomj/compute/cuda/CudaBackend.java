@@ -108,8 +108,8 @@ public final class CudaBackend extends DeviceBackend {
     public boolean supports(Op op) {
         return switch (op) {
             case Op.Argmax a -> a.token().rows() <= CudaPlan.MAX_ARGMAX_ROWS;
-            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM;
-            default -> true;
+            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM && oneSequence(op);
+            default -> oneSequence(op);
         };
     }
 

@@ -8,6 +8,7 @@ import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.SharedIntermediates;
 import io.bloomj.compute.MemoryProbe;
+import io.bloomj.compute.Op;
 import io.bloomj.tensor.ProgressListener;
 
 import java.util.List;
@@ -33,6 +34,19 @@ public abstract class DeviceBackend implements Backend {
 
     /** The pairs of ops this backend runs as one kernel. */
     public abstract Set<Fusion> fusions();
+
+    /**
+     * Whether an op belongs to a one-sequence graph (one KV block holding the whole context, one
+     * row of seen tokens): the device plans run one sequence per step.
+     */
+    protected static boolean oneSequence(Op op) {
+        return switch (op) {
+            case Op.KvStore k -> k.blocks() == 1;
+            case Op.AlibiAttention a -> a.blocks() == 1;
+            case Op.Sample s -> s.seen().rows() == 1;
+            default -> true;
+        };
+    }
 
     /** Device bytes a launch needs besides the graph's buffers and the weights (partial results). */
     protected abstract long scratchBytes(Launch launch, Graph graph);

@@ -127,6 +127,9 @@ public abstract class RecordedPlan implements ExecutionPlan {
     @Override
     public final StepResult execute(Step step) {
         bounds.check(step);
+        if (!step.isSingleSequence()) {
+            throw new IllegalArgumentException("the " + backend.name() + " backend runs one sequence per step");
+        }
         synchronized (backend) {
             if (backend.isClosed()) throw new ClosedException("the " + backend.name() + " backend");
             if (closed) throw new ClosedException("this plan");

@@ -138,8 +138,8 @@ public final class OpenClBackend extends DeviceBackend {
     @Override
     public boolean supports(Op op) {
         return switch (op) {
-            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM;
-            default -> true;
+            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM && oneSequence(op);
+            default -> oneSequence(op);
         };
     }
 
