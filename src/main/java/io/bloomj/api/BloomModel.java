@@ -5,6 +5,7 @@ import io.bloomj.InvalidInputException;
 import io.bloomj.compute.Backend;
 import io.bloomj.compute.Bandwidth;
 import io.bloomj.compute.Graph;
+import io.bloomj.engine.BatchEngine;
 import io.bloomj.engine.BloomGraph;
 import io.bloomj.engine.Sequence;
 import io.bloomj.model.BloomConfig;
@@ -13,7 +14,9 @@ import io.bloomj.model.Checkpoint;
 import io.bloomj.tokenizer.BloomTokenizer;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -244,6 +247,57 @@ public final class BloomModel implements AutoCloseable {
             }
         }
         return new Perplexity(Math.exp(nll / scored), nll, scored, windows);
+    }
+
+    /**
+     * A continuous-batching generator: sequences submitted to it are decoded together, up to
+     * {@link BatchOptions#parallel()} per step, sharing one KV pool (see {@link BatchGenerator}).
+     * Each sequence may hold up to the configured context length. Close it before the model.
+     */
+    public BatchGenerator newBatchGenerator(BatchOptions batch, BatchGenerator.Observer observer) {
+        ensureOpen();
+        BloomConfig c = config();
+        int context = options.contextLength();
+        long kv = batch.kvTokens() > 0 ? batch.kvTokens() : (long) batch.parallel() * context;
+        int blocks = (int) Math.min(Integer.MAX_VALUE, (kv + BatchOptions.BLOCK_SIZE - 1) / BatchOptions.BLOCK_SIZE);
+        int rows = Math.max(batch.parallel(), Math.min(batch.prefillRows(), options.batchSize()) + batch.parallel());
+        Graph graph = BloomGraph.buildBatched(c, weights, rows, BatchOptions.BLOCK_SIZE, blocks, batch.parallel());
+        BatchEngine engine = new BatchEngine(graph, backend.plan(graph), batch.parallel(), BatchOptions.BLOCK_SIZE, blocks, context,
+                c.vocabSize());
+        return new BatchGenerator(engine, batch, tokenizer, c.eosTokenId(), c.vocabSize(), context, observer);
+    }
+
+    /**
+     * Generates for every request at once, decoding them together (batched: the weights are read
+     * once per step for all of them), and returns the results in order. Each sequence gets exactly
+     * the tokens it would get alone; its listener streams its tokens as they come (on the batch's
+     * thread).
+     */
+    public List<GenerationResult> generateBatch(List<BatchRequest> requests) {
+        if (requests.isEmpty()) return List.of();
+        List<int[]> prompts = new ArrayList<>();
+        for (BatchRequest r : requests) prompts.add(r.prompt() != null ? r.prompt() : requireTokenizer().encode(r.text()));
+        long kv = 0;
+        for (int i = 0; i < requests.size(); i++) kv += fit((long) prompts.get(i).length + requests.get(i).config().maxNewTokens());
+        int parallel = Math.min(requests.size(), 64);
+        BatchOptions batch = BatchOptions.of(parallel).withQueue(requests.size())
+                .withKvTokens((int) Math.min(Integer.MAX_VALUE - BatchOptions.BLOCK_SIZE, kv + (long) requests.size() * BatchOptions.BLOCK_SIZE));
+        try (BatchGenerator g = newBatchGenerator(batch, BatchGenerator.Observer.NONE)) {
+            List<java.util.concurrent.CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+            for (int i = 0; i < requests.size(); i++) {
+                futures.add(g.submit(prompts.get(i), requests.get(i).config(), requests.get(i).listener(), null));
+            }
+            List<GenerationResult> out = new ArrayList<>();
+            for (var f : futures) {
+                try {
+                    out.add(f.join());
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw e;
+                }
+            }
+            return out;
+        }
     }
 
     /** A cache just big enough for one call, never beyond the configured context (which reports overflow). */

@@ -126,84 +126,19 @@ public final class Session implements AutoCloseable {
         if (!config.stopStrings().isEmpty()) requireTokenizer();
         // Tokens are chosen on the backend (argmax, or Op.Sample with the penalty and filters); only
         // their ids come back. The logits are read only to report log-probabilities.
-        Choice choice = new Choice(config);
+        Generation g = new Generation(prompt.length, config, tokenizer, eos, listener, cancel);
         float[] logits = config.logprobs() > 0 ? new float[vocab] : null;
-        StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder();
-        StopMatcher stops = new StopMatcher(config.stopStrings());
-        List<TokenLogprob> logprobs = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
-
-        long start = System.nanoTime();
-        int token = next(prompt, choice, logits, config.logprobs(), logprobs);
-        long firstToken = System.nanoTime();
-        // Grown as tokens come: max_new_tokens may be far more than the context will let through.
-        int[] out = new int[Math.min(config.maxNewTokens(), 256)];
-        int n = 0;
-        int decodeSteps = 0;
-        FinishReason reason = null;
+        int[] feed = prompt;
         while (true) {
-            if (n == out.length) out = Arrays.copyOf(out, (int) Math.min(config.maxNewTokens(), 2L * out.length));
-            out[n++] = token;
-            boolean isEos = config.stopAtEos() && token == eos;
-            String piece = decoder == null || isEos ? "" : stops.accept(decoder.push(token));
-            if (stops.stopped()) reason = FinishReason.STOP;
-            else if (isEos) reason = FinishReason.EOS;
-            else if (n == config.maxNewTokens()) reason = FinishReason.LENGTH;
-            else if (cancel != null && cancel.isCancelled()) reason = FinishReason.CANCELLED;
-            else if (sequence.length() == sequence.contextLength()) reason = FinishReason.CONTEXT;
-            if (reason != null && reason != FinishReason.STOP && decoder != null) {
-                // Nothing may stay held back; a stop string may complete in the released text.
-                String tail = stops.accept(decoder.flush());
-                if (stops.stopped()) reason = FinishReason.STOP;
-                else tail += stops.flush();
-                piece += tail;
-            }
-            text.append(piece);
-            listener.onToken(token, piece);
-            if (reason != null) break;
-            if (cancel != null && cancel.isCancelled()) {
-                // Cancelled while the listener ran: no further token. Text held back for an incomplete
-                // character or a possible stop string is dropped, so the result is what was streamed.
-                reason = FinishReason.CANCELLED;
-                break;
-            }
-            token = next(new int[] {token}, choice, logits, config.logprobs(), logprobs);
-            decodeSteps++;
+            int before = sequence.length();
+            SamplingParams draw = g.nextSampling();
+            int chosen = draw == null ? sequence.appendGreedy(feed) : sequence.appendSampled(feed, draw);
+            remember(before, feed);
+            if (logits != null) sequence.readLogits(logits);
+            if (g.accept(chosen, logits, sequence.length(), sequence.contextLength())) break;
+            feed = new int[] {chosen};
         }
-        long end = System.nanoTime();
-        double ttft = (firstToken - start) / 1e9;
-        return new GenerationResult(text.toString(), Arrays.copyOf(out, n), reason, prompt.length, ttft * 1e3,
-                prompt.length / ttft, decodeSteps == 0 ? 0 : decodeSteps / ((end - firstToken) / 1e9),
-                config.logprobs() > 0 ? logprobs.subList(0, Math.min(n, logprobs.size())) : List.of());
-    }
-
-    /** How a generation chooses its tokens; counts the draws so each has its own random numbers. */
-    private static final class Choice {
-        final GenerationConfig config;
-        final boolean plainGreedy;
-        long draws;
-
-        Choice(GenerationConfig config) {
-            this.config = config;
-            this.plainGreedy = config.temperature() == 0f && config.repetitionPenalty() == 1f;
-        }
-
-        SamplingParams next() {
-            return new SamplingParams(config.temperature(), config.topK(), config.topP(), config.minP(), config.repetitionPenalty(),
-                    config.seed(), draws++);
-        }
-    }
-
-    /** Feeds tokens and has the backend choose the next one. */
-    private int next(int[] tokens, Choice choice, float[] logits, int topN, List<TokenLogprob> logprobs) {
-        int before = sequence.length();
-        int chosen = choice.plainGreedy ? sequence.appendGreedy(tokens) : sequence.appendSampled(tokens, choice.next());
-        remember(before, tokens);
-        if (topN > 0) {
-            sequence.readLogits(logits);
-            logprobs.add(logprob(logits, chosen, topN));
-        }
-        return chosen;
+        return g.result();
     }
 
     static TokenLogprob logprob(float[] raw, int token, int topN) {

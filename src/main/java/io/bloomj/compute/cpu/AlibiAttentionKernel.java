@@ -100,14 +100,14 @@ final class AlibiAttentionKernel {
         if (Vectors.ENABLED) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(len); j < bound; j += L) {
-                FloatVector e = FloatVector.fromArray(F, s, base + j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = Vectors.exp(FloatVector.fromArray(F, s, base + j).sub(max));
                 e.intoArray(s, base + j);
                 acc = acc.add(e);
             }
             sum = Vectors.sum(acc);
         }
         for (; j < len; j++) {
-            s[base + j] = (float) Math.exp(s[base + j] - max);
+            s[base + j] = Vectors.exp(s[base + j] - max);
             sum += s[base + j];
         }
         return sum;

@@ -76,6 +76,54 @@ final class Vectors {
         return v.lane(0);
     }
 
+    // exp by range reduction, x = n ln2 + r with |r| <= ln2 / 2, and Cephes' expf polynomial for e^r.
+    // Written with IEEE operations only (fma, mul, add, bit shifts), once for vectors and once for
+    // scalars in the same order, so a value's exp is the same bits in every lane, in a loop's tail
+    // and in every JIT tier: the vector EXP and TANH operators call a math library in C2 and Math
+    // in the interpreter, which differ in the last bit.
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;   // 1.5 * 2^23: adding it rounds to an integer
+    private static final float EXP_MIN = -87.33f, EXP_MAX = 88.37f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
+            P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /** e^x per lane (relative error ~1e-7; 0 below -87.33, +inf above 88.37). */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector t = c.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.neg().fma(FloatVector.broadcast(F, LN2_HI), c);
+        r = n.neg().fma(FloatVector.broadcast(F, LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(F, P0), FloatVector.broadcast(F, P1));
+        p = p.fma(r, FloatVector.broadcast(F, P2));
+        p = p.fma(r, FloatVector.broadcast(F, P3));
+        p = p.fma(r, FloatVector.broadcast(F, P4));
+        p = p.fma(r, FloatVector.broadcast(F, P5));
+        FloatVector y = p.mul(r).fma(r, r.add(1f));
+        FloatVector scale = t.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        y = y.mul(scale);
+        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+    }
+
+    /** e^x with exactly {@link #exp(FloatVector)}'s operations. */
+    static float exp(float x) {
+        if (x < EXP_MIN) return 0f;
+        if (x > EXP_MAX) return Float.POSITIVE_INFINITY;
+        if (x != x) return x;
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(-n, LN2_HI, x);
+        r = Math.fma(-n, LN2_LO, r);
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = Math.fma(p * r, r, r + 1f);
+        return y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (0x4B400000 - 127)) << 23);
+    }
+
     static float bf16(short bits) {
         return Float.intBitsToFloat(bits << 16);
     }
