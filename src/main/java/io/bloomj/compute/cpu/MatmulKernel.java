@@ -33,9 +33,12 @@ final class MatmulKernel {
     static final int KC = 1024;
     /** Input rows per GEMM block: 128 rows x KC floats = 512 KiB, within a 2 MiB L2 with the panel. */
     static final int MC = 128;
+    /** Where {@link #tile4x4} leaves its accumulators in the panel's scratch. */
+    private static final int ACC = 4 * KC;
+
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
-        return Math.max(4 * KC, k + Q8_0.blocks(k));   // GEMM panel, or GEMV packed x (+ a Q8_0 row's scales) / widened f16 row
+        return Math.max(4 * KC + 16 * L, k + Q8_0.blocks(k));   // GEMM panel + tile sums, or GEMV packed x (+ a Q8_0 row's scales) / widened f16 row
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -563,10 +566,14 @@ final class MatmulKernel {
             v = FloatVector.fromArray(F, x, x3 + i);
             c30 = w0.fma(v, c30); c31 = w1.fma(v, c31); c32 = w2.fma(v, c32); c33 = w3.fma(v, c33);
         }
-        store(y, yAt, c00, c01, c02, c03);
-        store(y, yAt + ldy, c10, c11, c12, c13);
-        store(y, yAt + 2 * ldy, c20, c21, c22, c23);
-        store(y, yAt + 3 * ldy, c30, c31, c32, c33);
+        // The sixteen lane sums in Vectors.sum's fixed order, outside this method: it must stay small
+        // for C2 to keep the accumulators in registers (horizontal sums inlined here ran 5x slower).
+        int a = ACC;   // the panel's scratch has room for them after the panel
+        c00.intoArray(p, a); c01.intoArray(p, a + L); c02.intoArray(p, a + 2 * L); c03.intoArray(p, a + 3 * L);
+        c10.intoArray(p, a + 4 * L); c11.intoArray(p, a + 5 * L); c12.intoArray(p, a + 6 * L); c13.intoArray(p, a + 7 * L);
+        c20.intoArray(p, a + 8 * L); c21.intoArray(p, a + 9 * L); c22.intoArray(p, a + 10 * L); c23.intoArray(p, a + 11 * L);
+        c30.intoArray(p, a + 12 * L); c31.intoArray(p, a + 13 * L); c32.intoArray(p, a + 14 * L); c33.intoArray(p, a + 15 * L);
+        store(y, yAt, ldy, p);
         for (; i < kc; i++) {
             for (int r = 0; r < 4; r++) {
                 float xv = x[xAt + r * ldx + i];
@@ -579,10 +586,10 @@ final class MatmulKernel {
         }
     }
 
-    private static void store(float[] y, int at, FloatVector a, FloatVector b, FloatVector c, FloatVector d) {
-        y[at] += Vectors.sum(a);
-        y[at + 1] += Vectors.sum(b);
-        y[at + 2] += Vectors.sum(c);
-        y[at + 3] += Vectors.sum(d);
+    /** Adds the lane sums of the 4x4 accumulators ({@code acc[ACC + (4r + j) * L ..]}: input row r, weight row j) to y. */
+    private static void store(float[] y, int at, int ldy, float[] acc) {
+        for (int r = 0; r < 4; r++) {
+            for (int j = 0; j < 4; j++) y[at + r * ldy + j] += Vectors.sumAt(acc, ACC + (4 * r + j) * L);
+        }
     }
 }

@@ -51,29 +51,31 @@ final class Vectors {
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    /** Shuffles that swap halves, then quarters, ... of a float vector: the steps of {@link #sum}. */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int s = 0, half = L / 2; s < steps; s++, half /= 2) {
-            int h = half;
-            f[s] = VectorShuffle.fromOp(F, i -> i ^ h);
-        }
-        return f;
+    /**
+     * The sum of the lanes in a fixed order (a tree: lane i plus lane i + L/2, then the same on the
+     * halves, ...), the same whether C2, C1 or the interpreter runs it. {@code reduceLanes(ADD)}
+     * leaves the order to the implementation, and the interpreter's differs from C2's in the last
+     * bit, so a row's result would depend on how warm the JIT was when it ran: batched and unbatched
+     * sequences must agree bit for bit.
+     *
+     * @param tmp at least {@link #L} floats of scratch
+     */
+    static float sum(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
+        return sumAt(tmp, 0);
     }
 
-    /**
-     * The sum of the lanes in a fixed order (halves, then quarters, ...), the same whether C2, C1 or
-     * the interpreter runs it. {@code reduceLanes(ADD)} leaves the order to the implementation, and
-     * the interpreter's differs from C2's in the last bit, so a row's result would depend on how warm
-     * the JIT was when it ran: batched and unbatched sequences must agree bit for bit.
-     */
+    /** {@link #sum}'s order over {@code L} floats at {@code a[off..]} (which it overwrites). */
+    static float sumAt(float[] a, int off) {
+        for (int h = L / 2; h > 0; h /= 2) {
+            for (int i = 0; i < h; i++) a[off + i] += a[off + i + h];
+        }
+        return a[off];
+    }
+
+    /** {@link #sum(FloatVector, float[])} with its own scratch (for code that sums rarely). */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLDS) v = v.add(v.rearrange(f));
-        return v.lane(0);
+        return sum(v, new float[L]);
     }
 
     // exp by range reduction, x = n ln2 + r with |r| <= ln2 / 2, and Cephes' expf polynomial for e^r.
