@@ -42,6 +42,9 @@ public final class BatchGenerator implements AutoCloseable {
 
         /** A step ran: {@code rows} tokens, of which {@code prompt} prompt tokens. */
         default void step(int rows, int prompt) { }
+
+        /** A sequence ended (its result's finish reason), or failed ({@code reason} null). */
+        default void finished(FinishReason reason) { }
     }
 
     private final BatchEngine engine;
@@ -188,6 +191,7 @@ public final class BatchGenerator implements AutoCloseable {
                 it.remove();
                 Generation g = new Generation(p.prompt.length, p.config, tokenizer, eos, p.listener, p.cancel);
                 g.cancelNow();
+                observer.finished(FinishReason.CANCELLED);
                 p.result.complete(g.result());
                 continue;
             }
@@ -279,11 +283,14 @@ public final class BatchGenerator implements AutoCloseable {
 
     private void finish(Running r, GenerationResult result) {
         remove(r);
-        r.request.result.complete(result != null ? result : r.generation.result());
+        GenerationResult done = result != null ? result : r.generation.result();
+        observer.finished(done.finishReason());
+        r.request.result.complete(done);
     }
 
     private void fail(Running r, Throwable e) {
         remove(r);
+        observer.finished(null);
         r.request.result.completeExceptionally(e instanceof BloomjException ? e : new BloomjException("generation failed: " + e, e));
     }
 

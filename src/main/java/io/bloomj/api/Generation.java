@@ -80,7 +80,8 @@ final class Generation {
     boolean accept(int token, float[] logits, int length, int capacity) {
         if (n == 0) firstToken = System.nanoTime();
         else decodeSteps++;
-        if (logits != null && config.logprobs() > 0) logprobs.add(Session.logprob(logits, token, config.logprobs()));
+        TokenLogprob lp = logits != null && config.logprobs() > 0 ? Session.logprob(logits, token, config.logprobs()) : null;
+        if (lp != null) logprobs.add(lp);
         if (n == out.length) out = Arrays.copyOf(out, (int) Math.min(config.maxNewTokens(), 2L * out.length));
         out[n++] = token;
         boolean isEos = config.stopAtEos() && token == eos;
@@ -98,7 +99,7 @@ final class Generation {
             piece += tail;
         }
         text.append(piece);
-        listener.onToken(token, piece);
+        listener.onToken(token, piece, lp);
         if (reason != null) return true;
         if (cancelled()) {
             // Cancelled while the listener ran: no further token. Text held back for an incomplete

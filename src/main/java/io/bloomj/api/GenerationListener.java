@@ -10,4 +10,12 @@ public interface GenerationListener {
     GenerationListener NONE = (token, text) -> { };
 
     void onToken(int token, String text);
+
+    /**
+     * The same, with the token's log-probability and its best alternatives when the generation asks
+     * for them ({@link GenerationConfig#logprobs()}), else null. Streaming servers override this one.
+     */
+    default void onToken(int token, String text, TokenLogprob logprob) {
+        onToken(token, text);
+    }
 }

@@ -14,7 +14,7 @@ import java.io.PrintWriter;
         description = "Run BLOOM-family language models on CPUs and GPUs from the JVM.",
         subcommands = {DevicesCommand.class, DownloadCommand.class, ModelsCommand.class, InfoCommand.class, LogitsCommand.class, GenerateCommand.class, ChatCommand.class,
                 TokenizeCommand.class, DetokenizeCommand.class, ScoreCommand.class, PerplexityCommand.class, RandomModelCommand.class, QuantizeCommand.class,
-                BenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, ServeCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input (unusable model, bad arguments). */
     static final int EXIT_BAD_INPUT = 2;
