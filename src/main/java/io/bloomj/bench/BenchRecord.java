@@ -38,6 +38,7 @@ public record BenchRecord(Map<String, Object> fields) {
         f.put("n_prompt", r.nPrompt());
         f.put("n_gen", r.nGen());
         f.put("n_depth", r.nDepth());
+        f.put("n_parallel", r.nParallel());
         f.put("test_time", testTime);
         double[] ns = new double[r.seconds().length];
         for (int i = 0; i < ns.length; i++) ns[i] = r.seconds()[i] * 1e9;
@@ -53,7 +54,9 @@ public record BenchRecord(Map<String, Object> fields) {
         f.put("time_to_first_token_ms", r.nPrompt() > 0 ? Stats.median(r.seconds()) * 1e3 : Double.NaN);
         f.put("bandwidth", run.bandwidthKind());
         f.put("bandwidth_gb_per_second", run.bandwidthBytesPerSecond() / 1e9);
-        double weightRate = r.nGen() > 0 ? r.median() * weightBytesPerToken : Double.NaN;
+        f.put("per_sequence_ts", r.median() / r.nParallel());
+        // A batched step reads the weights once for all its sequences.
+        double weightRate = r.nGen() > 0 ? r.median() / r.nParallel() * weightBytesPerToken : Double.NaN;
         f.put("weight_gb_per_second", weightRate / 1e9);
         f.put("bandwidth_fraction", weightRate / run.bandwidthBytesPerSecond());
         f.put("peak_host_bytes", peakHost);

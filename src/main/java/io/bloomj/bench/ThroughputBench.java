@@ -1,10 +1,18 @@
 package io.bloomj.bench;
 
+import io.bloomj.api.BatchGenerator;
+import io.bloomj.api.BatchOptions;
 import io.bloomj.api.BloomModel;
+import io.bloomj.api.GenerationConfig;
+import io.bloomj.api.GenerationListener;
+import io.bloomj.api.GenerationResult;
 import io.bloomj.api.Session;
 import io.bloomj.compute.Profile;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * llama-bench style throughput tests on a loaded model. {@code ppN@dD} prefills N random tokens
@@ -14,7 +22,11 @@ import java.util.SplittableRandom;
  */
 public final class ThroughputBench {
     /** Tokens per second and seconds of each timed repetition. */
-    public record Result(String test, int nPrompt, int nGen, int nDepth, double[] tokensPerSecond, double[] seconds) {
+    /**
+     * @param nParallel       sequences decoded together (1 for the one-sequence tests)
+     * @param tokensPerSecond all sequences' tokens per second (aggregate) of each repetition
+     */
+    public record Result(String test, int nPrompt, int nGen, int nDepth, int nParallel, double[] tokensPerSecond, double[] seconds) {
         public double median() {
             return Stats.median(tokensPerSecond);
         }
@@ -51,7 +63,7 @@ public final class ThroughputBench {
                 }
             }
         }
-        return new Result(name("pp", tokens, depth), tokens, 0, depth, tps, secs);
+        return new Result(name("pp", tokens, depth), tokens, 0, depth, 1, tps, secs);
     }
 
     public static Result decode(BloomModel model, int tokens, int depth, int repetitions) {
@@ -69,7 +81,34 @@ public final class ThroughputBench {
                 }
             }
         }
-        return new Result(name("tg", tokens, depth), 0, tokens, depth, tps, secs);
+        return new Result(name("tg", tokens, depth), 0, tokens, depth, 1, tps, secs);
+    }
+
+    /**
+     * {@code tgN@plB} (llama-batched-bench's S_TG): {@code parallel} sequences, each decoding
+     * {@code tokens} tokens greedily from one random token, in one batch; aggregate tokens per second
+     * of all of them (per sequence: divide by {@code parallel}).
+     */
+    public static Result parallelDecode(BloomModel model, int tokens, int parallel, int repetitions) {
+        int vocab = model.config().vocabSize();
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(tokens).stopAtEos(false).build();
+        double[] tps = new double[repetitions], secs = new double[repetitions];
+        BatchOptions options = BatchOptions.of(parallel).withQueue(parallel).withKvTokens(parallel * (tokens + BatchOptions.BLOCK_SIZE));
+        try (BatchGenerator g = model.newBatchGenerator(options, BatchGenerator.Observer.NONE)) {
+            for (int r = -1; r < repetitions; r++) {
+                int[] first = randomTokens(vocab, parallel, 3 + r);
+                long t0 = System.nanoTime();
+                List<CompletableFuture<GenerationResult>> running = new ArrayList<>();
+                for (int i = 0; i < parallel; i++) running.add(g.submit(new int[] {first[i]}, config, GenerationListener.NONE, null));
+                for (CompletableFuture<GenerationResult> f : running) f.join();
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (r >= 0) {
+                    secs[r] = seconds;
+                    tps[r] = (double) tokens * parallel / seconds;
+                }
+            }
+        }
+        return new Result("tg" + tokens + "@pl" + parallel, 0, tokens, 0, parallel, tps, secs);
     }
 
     /** Prefills {@code tokens} tokens once with per-op profiling on (after the timed runs: it perturbs timing). */

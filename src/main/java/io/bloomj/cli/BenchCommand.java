@@ -76,6 +76,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-d", "--depth"}, defaultValue = "0", split = ",", description = "Tokens already in the context before each test, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Integer> depth;
 
+    @Option(names = {"--parallel", "-pl"}, defaultValue = "1", split = ",",
+            description = {"Sequences decoded together, comma-separated (llama-batched-bench's -npl): each B > 1 adds a tgN@plB test",
+                    "per -n size with B sequences in one batch; t/s is their aggregate, per_sequence_ts a sequence's (default: ${DEFAULT-VALUE})."})
+    List<Integer> parallel;
+
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "Timed repetitions per test (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
@@ -102,6 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("md", "json", "jsonl", "csv").contains(output)) throw new BloomjException("--output must be md, json, jsonl or csv, not " + output);
         if (repetitions < 1) throw new BloomjException("--repetitions must be at least 1");
         for (List<Integer> l : List.of(nPrompt, nGen, depth)) for (int v : l) if (v < 0) throw new BloomjException("test sizes must be >= 0");
+        for (int b : parallel) if (b < 1 || b > 1024) throw new BloomjException("--parallel values must be in [1, 1024], got " + b);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int t = Backends.threads(threads);
@@ -151,6 +157,16 @@ final class BenchCommand implements Callable<Integer> {
                     if (n == 0) continue;
                     progressLine(err, "tg", n, d);
                     records.add(record(run, model, ThroughputBench.decode(model, n, d, repetitions)));
+                    if (output.equals("jsonl")) print(out, records.getLast());
+                }
+            }
+            for (int b : parallel) {
+                if (b == 1) continue;
+                for (int n : nGen) {
+                    if (n == 0) continue;
+                    err.printf("tg%d with %d sequences x %d...%n", n, b, repetitions);
+                    err.flush();
+                    records.add(record(run, model, ThroughputBench.parallelDecode(model, n, b, repetitions)));
                     if (output.equals("jsonl")) print(out, records.getLast());
                 }
             }
