@@ -73,6 +73,9 @@ record CompletionRequest(int[] prompt, GenerationConfig config, boolean stream, 
         JsonNode p = body.get("prompt");
         if (p == null || p.isNull()) throw ApiException.invalid("prompt", "'prompt' is required");
         int[] prompt;
+        if (tokenizer == null && !(p.isArray() && !p.isEmpty() && allInts(p))) {
+            throw ApiException.invalid("prompt", "this model has no tokenizer.json: give the prompt as token ids");
+        }
         if (p.isTextual()) {
             prompt = tokenizer.encode(p.asText());
         } else if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {

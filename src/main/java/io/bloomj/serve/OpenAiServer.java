@@ -66,7 +66,8 @@ public final class OpenAiServer implements AutoCloseable {
 
     private OpenAiServer(BloomModel model, String modelId, BatchOptions batch, String host, int port) {
         this.model = model;
-        this.tokenizer = model.requireTokenizer();
+        // Without tokenizer.json only /v1/completions with token ids works (texts come back empty).
+        this.tokenizer = model.tokenizer().orElse(null);
         this.format = new ChatFormat(model.config().bosTokenId(), model.config().eosTokenId());
         this.defaults = model.generationDefaults();
         this.modelId = modelId;
@@ -146,6 +147,9 @@ public final class OpenAiServer implements AutoCloseable {
                 throw ApiException.invalid(null, "cannot read the body: " + e.getMessage());
             }
             int limit = generator.maxSequenceTokens();
+            if (tokenizer == null && (chat || !body.path("prompt").isArray() || !body.path("prompt").path(0).isIntegralNumber())) {
+                throw ApiException.invalid(chat ? "messages" : "prompt", "this model has no tokenizer.json: only /v1/completions with token ids works");
+            }
             CompletionRequest req = chat
                     ? CompletionRequest.chat(body, tokenizer, format, defaults, limit)
                     : CompletionRequest.completion(body, tokenizer, defaults, limit, model.config().vocabSize());
@@ -325,7 +329,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private String piece(int token) {
-        return tokenizer.decode(new int[] {token});
+        return tokenizer == null ? "" : tokenizer.decode(new int[] {token});
     }
 
     private static ObjectNode usage(int prompt, int completion) {
