@@ -67,6 +67,15 @@ class ArchitectureTest {
         check(noClasses().that().resideInAPackage("io.bloomj.engine..").should().dependOnClassesThat().resideInAPackage("io.bloomj.tokenizer.."));
     }
 
+    /** The server is a client of the library: it reaches the engine only through io.bloomj.api (and the config it returns). */
+    @Test
+    void theServerUsesOnlyThePublicApi() {
+        check(noClasses().that().resideInAPackage("io.bloomj.serve..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.bloomj.engine..", "io.bloomj.compute.."));
+        check(noClasses().that().resideOutsideOfPackages("io.bloomj.serve..", "io.bloomj.cli..").should().dependOnClassesThat()
+                .resideInAPackage("io.bloomj.serve.."));
+    }
+
     private static void check(ArchRule rule) {
         rule.check(classes);
     }
