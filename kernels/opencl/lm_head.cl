@@ -37,3 +37,10 @@ __kernel void lm_head_argmax(__global const wtype* W, __global const half* S, __
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 }
+
+// The rows that need logits gathered into a compact buffer before the LM head of a batched step:
+// out row i = x row rows[i] (K floats).
+__kernel void gather_rows(__global const float* x, __global const int* rows, __global float* out, int K) {
+    int c = get_global_id(0), i = get_global_id(1);
+    if (c < K) out[(size_t) i * K + c] = x[(size_t) rows[i] * K + c];
+}

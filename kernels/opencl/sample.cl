@@ -59,16 +59,18 @@ inline float mass_from(__global const float* l, __global const float* seen, int 
 }
 
 // Marks the step's tokens as seen (for the repetition penalty); runs every step.
-__kernel void mark_seen(__global const int* tokens, __global float* seen, int rows) {
+// Marks each row's token in its sequence's row of seen [slots, vocab].
+__kernel void mark_seen(__global const int* tokens, __global float* seen, int rows, __global const int* rowslot, int vocab) {
     int r = get_global_id(0);
-    if (r < rows) seen[tokens[r]] = 1.0f;
+    if (r < rows) seen[(size_t) rowslot[r] * vocab + tokens[r]] = 1.0f;
 }
 
 // One work-group (local size a power of two) draws one token from logits row `row`.
-__kernel void sample(__global const float* logits, int row, int vocab, __global const float* seen, __global float* token,
-                     float temperature, int top_k, float top_p, float min_p, float penalty, ulong seed, ulong counter,
-                     __local float* sf, __local int* si) {
+__kernel void sample(__global const float* logits, int row, int vocab, __global const float* seen_all, int seen_row,
+                     __global float* token, float temperature, int top_k, float top_p, float min_p, float penalty, ulong seed,
+                     ulong counter, __local float* sf, __local int* si) {
     __global const float* l = logits + (size_t) row * vocab;
+    __global const float* seen = seen_all + (size_t) seen_row * vocab;
     int lid = get_local_id(0), n = get_local_size(0);
     float mx = -INFINITY, mn = INFINITY;
     for (int i = lid; i < vocab; i += n) {
@@ -122,5 +124,5 @@ __kernel void sample(__global const float* logits, int row, int vocab, __global 
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (lid == 0) token[0] = (float) si[0];
+    if (lid == 0) token[row] = (float) si[0];
 }

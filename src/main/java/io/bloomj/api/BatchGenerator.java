@@ -179,7 +179,13 @@ public final class BatchGenerator implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            if (!batch.isEmpty()) step(batch);
+            if (batch.isEmpty()) continue;
+            try {
+                step(batch);
+            } catch (RuntimeException e) {
+                // Never let the scheduler die: what ran in this step fails, the batch goes on.
+                for (Running r : batch) if (!r.request.result.isDone()) fail(r, e);
+            }
         }
     }
 
@@ -195,7 +201,16 @@ public final class BatchGenerator implements AutoCloseable {
                 p.result.complete(g.result());
                 continue;
             }
-            BatchEngine.Member m = engine.open(p.reserve);
+            BatchEngine.Member m;
+            try {
+                m = engine.open(p.reserve);
+            } catch (RuntimeException e) {
+                // The request cannot run (or the backend failed): it fails alone, the scheduler goes on.
+                it.remove();
+                observer.finished(null);
+                p.result.completeExceptionally(e instanceof BloomjException ? e : new BloomjException("cannot start the sequence: " + e, e));
+                continue;
+            }
             if (m == null) break;   // first come, first served: later requests do not overtake it
             it.remove();
             running.add(new Running(p, m, new Generation(p.prompt.length, p.config, tokenizer, eos, p.listener, p.cancel)));

@@ -98,6 +98,30 @@ class BatchGenerationTest {
         }
     }
 
+    /** The same on the OpenCL backend (PoCL in CI): paged KV, per-row kernels, a draw per sequence on the device. */
+    @ParameterizedTest
+    @ValueSource(strings = {"CHECKPOINT", "Q8_0"})
+    void openClBatchesGiveEachSequenceItsAloneBits(String weights) throws IOException {
+        io.bloomj.testing.TestBackends.assumeOpenCl();
+        TinyBloom spec = TinyBloom.standard().withVocab(300);
+        Path d = Files.createDirectories(dir.resolve("cl" + weights));
+        spec.writeTo(d);
+        try (BloomModel m = Bloom.load(d, LoadOptions.defaults().withBackend("opencl").withContextLength(160).withBatchSize(48)
+                .withWeights(WeightFormat.valueOf(weights)))) {
+            int[] lengths = {1, 5, 33, 40};
+            List<BatchRequest> requests = new ArrayList<>();
+            List<GenerationResult> alone = new ArrayList<>();
+            for (int i = 0; i < lengths.length; i++) {
+                int[] p = prompt(lengths[i], 20 + i, 300);
+                GenerationConfig c = config(i, 9 + i);
+                requests.add(BatchRequest.of(p, c));
+                alone.add(m.generate(p, c, GenerationListener.NONE));
+            }
+            List<GenerationResult> all = m.generateBatch(requests);
+            for (int i = 0; i < requests.size(); i++) assertSame(alone.get(i), all.get(i), "opencl: prompt of " + lengths[i]);
+        }
+    }
+
     @Test
     void batchedGreedyTokensMatchTheReferenceModel() throws IOException {
         TinyBloom spec = TinyBloom.standard().withVocab(300).withDtype("F32");

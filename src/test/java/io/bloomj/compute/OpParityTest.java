@@ -92,7 +92,7 @@ class OpParityTest {
      * cores, which rounds activations to bf16 on the way in (as a bf16 model's activations are).
      */
     static double matmulTolerance(Backend backend, DType dtype, int rows, int k) {
-        return backend.name().equals("cuda") && dtype == DType.BF16 && rows > When.GEMV_MAX_ROWS
+        return backend.name().equals("cuda") && dtype == DType.BF16 && rows > 1
                 ? Tolerances.roundedTo(DType.BF16, k) : Tolerances.fp32Sum(k);
     }
 
@@ -118,7 +118,7 @@ class OpParityTest {
     @Test
     void matMulEveryDtypeAndOddShapes() {
         Random rnd = new Random(1);
-        // rows 1-2 run the GEMV variant, 3 and more the GEMM (When.GEMV_MAX_ROWS); sizes off the vector
+        // one row runs the GEMV variant (a decode row), more the GEMM (prompt rows); sizes off the vector
         // width, the 4x4 tile, the 64x64 GEMM tile, the k-block and the thread split
         int[][] shapes = {{1, 67, 37}, {1, 19, 300}, {1, 64, 1024}, {2, 70, 88}, {3, 65, 33}, {5, 33, 45}, {4, 16, 64}, {13, 21, 300},
                 {9, 40, 520}, {66, 130, 72}};
@@ -144,6 +144,50 @@ class OpParityTest {
                             }
                             assertClose(expected, got, n * out, matmulTolerance(backend, dtype, n, k),
                                     backend.description() + " matmul " + dtype + " " + n + "x" + out + "x" + k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A step of {@code n} rows of different sequences (slots 0..n-1, position 0), the first {@code decodeRows} of them decode rows. */
+    static Step rowsOfSequences(int n, int decodeRows) {
+        int[] slots = new int[n];
+        for (int i = 0; i < n; i++) slots[i] = i;
+        return new Step(new int[n], new int[n], slots, decodeRows, new int[] {n - 1}, new io.bloomj.compute.SamplingParams[1], null, 1);
+    }
+
+    /**
+     * Batch invariance at the op: a decode row's output is the same bits whatever other rows share
+     * its step (all decode rows, or decode rows followed by prompt rows), and prompt rows keep the
+     * bits they get in a prompt chunk of their own.
+     */
+    @Test
+    void matmulRowsKeepTheirBitsInAnyStep() {
+        Random rnd = new Random(9);
+        int n = 5, out = 37, k = 300;
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                if (backend.name().equals("cuda")) continue;   // one sequence per step there
+                for (DType dtype : DType.values()) {
+                    TestWeight w = weight(dtype, rnd, 1 / Math.sqrt(k), out, k);
+                    TestWeight b = weight(dtype == DType.Q8_0 ? DType.BF16 : dtype, rnd, 0.5, out);
+                    float[] x = activations(rnd, n * k);
+                    Buffer in = new Buffer("x", n, k), y = new Buffer("y", n, out);
+                    Op op = new Op.Matmul(in, w.weight(), b.weight(), y);
+                    float[] allDecode = run(backend, op, n, rowsOfSequences(n, n), y, n, in, x);
+                    float[] mixed = run(backend, op, n, rowsOfSequences(n, 2), y, n, in, x);
+                    float[] prompt = run(backend, op, n, rowsOfSequences(n, 0), y, n, in, x);
+                    String what = backend.description() + " " + dtype;
+                    for (int r = 0; r < n; r++) {
+                        Buffer in1 = new Buffer("x1", 1, k), y1 = new Buffer("y1", 1, out);
+                        float[] alone = run(backend, new Op.Matmul(in1, w.weight(), b.weight(), y1), 1, rowsOfSequences(1, 1), y1, 1, in1,
+                                java.util.Arrays.copyOfRange(x, r * k, (r + 1) * k));
+                        for (int o = 0; o < out; o++) {
+                            assertEquals(Float.floatToIntBits(alone[o]), Float.floatToIntBits(allDecode[r * out + o]), what + " decode row " + r + " among decode rows");
+                            if (r < 2) assertEquals(Float.floatToIntBits(alone[o]), Float.floatToIntBits(mixed[r * out + o]), what + " decode row " + r + " before prompt rows");
+                            else assertEquals(Float.floatToIntBits(prompt[r * out + o]), Float.floatToIntBits(mixed[r * out + o]), what + " prompt row " + r + " after decode rows");
                         }
                     }
                 }

@@ -39,8 +39,11 @@ final class CpuPlan implements ExecutionPlan {
     private boolean profiling;
     private final float[][] scratch;
     private final StepBounds bounds;
-    /** Decode rows' inputs in the GEMV's layout ({@link MatmulKernel#pack}), shared by the step's matmuls. */
-    private final float[] packed;
+    /**
+     * Decode rows' inputs in the GEMV's layout ({@link MatmulKernel#pack}), shared by the step's
+     * matmuls; sized for the graph's sequences and grown if a step brings more decode rows.
+     */
+    private float[] packed;
     /** The LM head's input rows, gathered. */
     private final float[] gathered;
     /** Buffers shared with the backend's other plans (steps of one backend never overlap). */
@@ -139,11 +142,15 @@ final class CpuPlan implements ExecutionPlan {
         boolean packs = MatmulKernel.packs(w.dtype(), k);
         return step -> {
             int d = step.decodeRows();
-            if (d > 1 && packs) team.parallelFor(d, 1, (r0, r1, t) -> {
-                for (int r = r0; r < r1; r++) MatmulKernel.pack(w.dtype(), in, 0, r, k, packed);
-            });
+            if (d > 1 && packs) {
+                float[] p = packedFor((long) d * k);
+                team.parallelFor(d, 1, (r0, r1, t) -> {
+                    for (int r = r0; r < r1; r++) MatmulKernel.pack(w.dtype(), in, 0, r, k, p);
+                });
+            }
+            float[] p = packed;
             team.parallelFor(w.rows(), 16, (o0, o1, t) ->
-                    MatmulKernel.run(w, bias, in, 0, step.rows(), d, packed, out, 0, outCols, o0, o1, scratch[t]));
+                    MatmulKernel.run(w, bias, in, 0, step.rows(), d, p, out, 0, outCols, o0, o1, scratch[t]));
         };
     }
 
@@ -158,11 +165,22 @@ final class CpuPlan implements ExecutionPlan {
             int[] rows = step.logitRowIndex();
             for (int i = 0; i < n; i++) System.arraycopy(in, rows[i] * k, gathered, i * k, k);
             if (n > 1 && packs) {
-                for (int i = 0; i < n; i++) MatmulKernel.pack(table.dtype(), gathered, 0, i, k, packed);
+                float[] p = packedFor((long) n * k);
+                for (int i = 0; i < n; i++) MatmulKernel.pack(table.dtype(), gathered, 0, i, k, p);
             }
+            float[] p = packed;
             team.parallelFor(table.rows(), 16, (o0, o1, t) ->
-                    LmHeadKernel.range(table, gathered, n, packed, logits, ld, o0, o1, scratch[t]));
+                    LmHeadKernel.range(table, gathered, n, p, logits, ld, o0, o1, scratch[t]));
         };
+    }
+
+    /** {@link #packed}, at least {@code floats} long. */
+    private float[] packedFor(long floats) {
+        if (floats > packed.length) {
+            if (floats > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("too many decode rows for the CPU backend's buffers");
+            packed = new float[(int) floats];
+        }
+        return packed;
     }
 
     private interface Range {

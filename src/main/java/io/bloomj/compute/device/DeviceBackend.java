@@ -36,6 +36,14 @@ public abstract class DeviceBackend implements Backend {
     public abstract Set<Fusion> fusions();
 
     /**
+     * Whether this backend's plans run steps that mix sequences (batched decoding, paged KV); those
+     * that do not run one sequence per step and support only one-sequence graphs.
+     */
+    public boolean batchedSteps() {
+        return false;
+    }
+
+    /**
      * Whether an op belongs to a one-sequence graph (one KV block holding the whole context, one
      * row of seen tokens): the device plans run one sequence per step.
      */
@@ -50,6 +58,11 @@ public abstract class DeviceBackend implements Backend {
 
     /** Device bytes a launch needs besides the graph's buffers and the weights (partial results). */
     protected abstract long scratchBytes(Launch launch, Graph graph);
+
+    /** Device bytes a plan of {@code graph} allocates once for its steps' own inputs besides the token ids (row tables). */
+    protected long stepScratchBytes(Graph graph) {
+        return 0;
+    }
 
     /** Records the lowered graph as launches of this backend's kernels. */
     protected abstract RecordedPlan record(Graph graph, List<Launch> launches);
@@ -66,7 +79,7 @@ public abstract class DeviceBackend implements Backend {
     public final synchronized ExecutionPlan plan(Graph graph) {
         if (closed) throw new ClosedException("the " + name() + " backend");
         List<Launch> launches = Lowering.lower(graph, this, fusions());
-        long scratch = RecordedPlan.FIXED_SCRATCH_BYTES + (long) graph.maxRows() * Integer.BYTES;
+        long scratch = RecordedPlan.FIXED_SCRATCH_BYTES + (long) graph.maxRows() * Integer.BYTES + stepScratchBytes(graph);
         for (Launch l : launches) scratch += scratchBytes(l, graph);
         checkFits(graph, scratch);
         weights.makeResident(graph);

@@ -40,6 +40,19 @@ public abstract class DeviceLaunch implements AutoCloseable {
             };
         }
 
+        /** {@link #sampling} for logits row {@code i} of a batched step, with that row's own values. */
+        static PerStep samplingRow(KernelSignature sig, int i) {
+            KernelSignature.Param row = sig.param("row"), temperature = sig.param("temperature"), topK = sig.param("top_k");
+            KernelSignature.Param topP = sig.param("top_p"), minP = sig.param("min_p"), penalty = sig.param("penalty");
+            KernelSignature.Param seed = sig.param("seed"), counter = sig.param("counter");
+            return (a, s) -> {
+                var p = s.samplings()[i];
+                if (p == null) return;
+                a.i32(row, i).f32(temperature, p.temperature()).i32(topK, p.topK()).f32(topP, p.topP())
+                        .f32(minP, p.minP()).f32(penalty, p.repetitionPenalty()).i64(seed, p.seed()).i64(counter, p.counter());
+            };
+        }
+
         /** The LM head reads only the step's last logit rows: its x offset ({@code xoff}, rows of K) and row count. */
         static PerStep lastRows(KernelSignature sig, int K) {
             return i32(sig, "xoff", s -> (s.rows() - s.logitRows()) * K).and(i32(sig, "rows", Step::logitRows));
@@ -63,6 +76,7 @@ public abstract class DeviceLaunch implements AutoCloseable {
     protected final KernelArgs args;
     private final PerStep perStep;
     private final long weightBytes;
+    private java.util.function.Predicate<Step> onlyIn = s -> true;
 
     /**
      * @param source      the lowered launch this came from (when it runs, its profile name)
@@ -78,6 +92,17 @@ public abstract class DeviceLaunch implements AutoCloseable {
 
     public final Launch source() {
         return source;
+    }
+
+    /** Narrows the steps this launch runs in, beyond its lowered launch's {@link When} (one launch per logits row, say). */
+    public final DeviceLaunch onlyIn(java.util.function.Predicate<Step> steps) {
+        this.onlyIn = steps;
+        return this;
+    }
+
+    /** Whether this launch runs in {@code step}. */
+    public final boolean runsIn(Step step) {
+        return source.runsIn(step) && onlyIn.test(step);
     }
 
     public final long weightBytes() {

@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * Turns a {@link Graph} into the {@link Launch}es a device backend records, once, for every device
  * backend: each op becomes a {@link Kernel}; a pair becomes one fused kernel when the backend
- * declares the {@link Fusion} and the graph permits it; a matmul becomes a GEMV launch for decode
- * steps and a GEMM launch for prefill steps. Every op is first checked with
+ * declares the {@link Fusion} and the graph permits it; a matmul becomes a GEMV launch over a
+ * step's decode rows and a GEMM launch over its prompt rows. Every op is first checked with
  * {@link Backend#supports}, so an unsupported op fails here, before any memory is allocated.
  */
 public final class Lowering {
@@ -77,7 +77,7 @@ public final class Lowering {
         long bytes = m.weight().byteSize() + (bias == null ? 0 : bias.byteSize());
         for (Kernel.Variant v : Kernel.Variant.values()) {
             launches.add(new Launch(new Kernel.Matmul(v, m.in(), m.weight(), bias, epilogue, residual, out),
-                    v == Kernel.Variant.GEMV ? When.FEW_ROWS : When.MANY_ROWS, profileName, bytes));
+                    v == Kernel.Variant.GEMV ? When.DECODE_ROWS : When.PROMPT_ROWS, profileName, bytes));
         }
     }
 }

@@ -127,7 +127,7 @@ public abstract class RecordedPlan implements ExecutionPlan {
     @Override
     public final StepResult execute(Step step) {
         bounds.check(step);
-        if (!step.isSingleSequence()) {
+        if (!backend.batchedSteps() && !step.isSingleSequence()) {
             throw new IllegalArgumentException("the " + backend.name() + " backend runs one sequence per step");
         }
         synchronized (backend) {
@@ -136,7 +136,7 @@ public abstract class RecordedPlan implements ExecutionPlan {
             beginStep(step);
             if (!profiling && replay(step, launches)) return StepResult.unprofiled();
             for (DeviceLaunch l : launches) {
-                if (!l.source().runsIn(step)) continue;
+                if (!l.runsIn(step)) continue;
                 DeviceLaunch.Timing t = l.run(step, profiling);
                 if (t != null) {
                     timedLaunches.add(l);
@@ -187,6 +187,18 @@ public abstract class RecordedPlan implements ExecutionPlan {
             MemorySegment host = staging(bytes);
             MemorySegment.copy(src, 0, host, ValueLayout.JAVA_FLOAT, 0, rows * buffer.cols());
             memory.write(buffer(buffer), 0, host, bytes);
+        }
+    }
+
+    @Override
+    public final void writeRows(Buffer buffer, int firstRow, int rows, float[] src) {
+        if (firstRow < 0 || firstRow + rows > buffer.rows()) throw new IllegalArgumentException("rows outside " + buffer);
+        long bytes = (long) rows * buffer.cols() * Float.BYTES;
+        synchronized (backend) {
+            finish();
+            MemorySegment host = staging(bytes);
+            MemorySegment.copy(src, 0, host, ValueLayout.JAVA_FLOAT, 0, rows * buffer.cols());
+            memory.write(buffer(buffer), (long) firstRow * buffer.cols() * Float.BYTES, host, bytes);
         }
     }
 

@@ -6,22 +6,23 @@ import io.bloomj.compute.Step;
 public enum When {
     /** Every step. */
     ALWAYS,
-    /** Steps of at most {@link #GEMV_MAX_ROWS} rows (decode): the GEMV variant of a matmul. */
-    FEW_ROWS,
-    /** Steps of more rows (prefill): the GEMM variant. */
-    MANY_ROWS,
-    /** Steps that draw a token on the device ({@link Step#sampling()} set). */
+    /**
+     * Steps with decode rows ({@link Step#decodeRows()}): the GEMV variant of a matmul runs over
+     * them. A row's kind, not the step's size, picks its arithmetic, so a sequence computes the
+     * same bits alone or batched.
+     */
+    DECODE_ROWS,
+    /** Steps with prompt rows (after the decode rows): the GEMM variant runs over them. */
+    PROMPT_ROWS,
+    /** Steps that draw a token on the device (some {@link Step#samplings()} set). */
     SAMPLING;
-
-    /** Rows up to which a matmul runs as GEMV launches rather than a tiled GEMM. */
-    public static final int GEMV_MAX_ROWS = 2;
 
     public boolean test(Step s) {
         return switch (this) {
             case ALWAYS -> true;
-            case FEW_ROWS -> s.rows() <= GEMV_MAX_ROWS;
-            case MANY_ROWS -> s.rows() > GEMV_MAX_ROWS;
-            case SAMPLING -> s.sampling() != null;
+            case DECODE_ROWS -> s.decodeRows() > 0;
+            case PROMPT_ROWS -> s.rows() > s.decodeRows();
+            case SAMPLING -> s.samples();
         };
     }
 }

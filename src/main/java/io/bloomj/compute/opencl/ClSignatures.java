@@ -20,7 +20,7 @@ final class ClSignatures {
             "buffer x, buffer gamma, buffer beta, buffer y, int cols, float eps, local scratch");
 
     private static final String MATMUL = "buffer W, buffer S, buffer bias, buffer x, int xoff, buffer y, int yoff, int ldy, int K, int N, "
-            + "int rows, int act, buffer res, int has_res";
+            + "int rows, int act, buffer res, int has_res, int yrow";
 
     /** GEMV, GPU style: a work-group per output row, local-memory reduction. */
     static final KernelSignature MATMUL_GEMV = KernelSignature.of("matmul_gemv", MATMUL + ", local scratch");
@@ -46,10 +46,10 @@ final class ClSignatures {
     static final KernelSignature ADD = KernelSignature.of("add", "buffer a, buffer b, buffer out, int n");
 
     static final KernelSignature KV_STORE = KernelSignature.of("kv_store",
-            "buffer qkv, buffer q, buffer kc, buffer vc, int heads, int capacity, int position");
+            "buffer qkv, buffer q, buffer kc, buffer vc, int heads, int bs, buffer rowpos, buffer rowtab, buffer table");
 
-    private static final String ATTENTION = "buffer q, buffer kc, buffer vc, buffer out, buffer slopes, int heads, int capacity, "
-            + "int position, float scale";
+    private static final String ATTENTION = "buffer q, buffer kc, buffer vc, buffer out, buffer slopes, int heads, int bs, "
+            + "buffer rowpos, buffer rowtab, buffer table, float scale";
 
     /** One work-item per (head, row) walks all keys (CPU devices). */
     static final KernelSignature ALIBI_ATTENTION = KernelSignature.of("alibi_attention", ATTENTION);
@@ -58,11 +58,14 @@ final class ClSignatures {
     static final KernelSignature ALIBI_ATTENTION_WG = KernelSignature.of("alibi_attention_wg",
             ATTENTION + ", local lm, local ll, local lacc");
 
-    static final KernelSignature MARK_SEEN = KernelSignature.of("mark_seen", "buffer tokens, buffer seen, int rows");
+    static final KernelSignature MARK_SEEN = KernelSignature.of("mark_seen", "buffer tokens, buffer seen, int rows, buffer rowslot, int vocab");
 
     static final KernelSignature SAMPLE = KernelSignature.of("sample",
-            "buffer logits, int row, int vocab, buffer seen, buffer token, float temperature, int top_k, float top_p, float min_p, "
-                    + "float penalty, long seed, long counter, local sf, local si");
+            "buffer logits, int row, int vocab, buffer seen_all, int seen_row, buffer token, float temperature, int top_k, float top_p, "
+                    + "float min_p, float penalty, long seed, long counter, local sf, local si");
+
+    /** Gathers the rows that need logits before the LM head of a batched step. */
+    static final KernelSignature GATHER_ROWS = KernelSignature.of("gather_rows", "buffer x, buffer rows, buffer out, int K");
 
     /** The file (in kernels/opencl) that holds the kernel {@code sig} declares. */
     static String fileOf(KernelSignature sig) {
@@ -75,7 +78,7 @@ final class ClSignatures {
             "embedding.cl", java.util.List.of(EMBEDDING),
             "layer_norm.cl", java.util.List.of(LAYER_NORM),
             "matmul.cl", java.util.List.of(MATMUL_GEMV, MATMUL_GEMV_ROWS4, MATMUL_GEMM),
-            "lm_head.cl", java.util.List.of(LM_HEAD_ARGMAX),
+            "lm_head.cl", java.util.List.of(LM_HEAD_ARGMAX, GATHER_ROWS),
             "argmax.cl", java.util.List.of(ARGMAX_PARTIAL, ARGMAX_FINAL),
             "gelu.cl", java.util.List.of(GELU),
             "add.cl", java.util.List.of(ADD),

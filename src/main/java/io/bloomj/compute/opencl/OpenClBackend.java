@@ -138,8 +138,8 @@ public final class OpenClBackend extends DeviceBackend {
     @Override
     public boolean supports(Op op) {
         return switch (op) {
-            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM && oneSequence(op);
-            default -> oneSequence(op);
+            case Op.AlibiAttention a -> a.headDim() <= MAX_HEAD_DIM;
+            default -> true;
         };
     }
 
@@ -149,10 +149,24 @@ public final class OpenClBackend extends DeviceBackend {
         return style == KernelStyle.CPU ? EnumSet.allOf(Fusion.class) : EnumSet.of(Fusion.MATMUL_GELU, Fusion.MATMUL_RESIDUAL);
     }
 
+    /** Steps may mix sequences: per-row positions and block tables, logits rows gathered, a draw per sequence. */
+    @Override
+    public boolean batchedSteps() {
+        return true;
+    }
+
+    @Override
+    protected long stepScratchBytes(Graph graph) {
+        return OpenClPlan.RowTables.of(graph).bytes(graph);
+    }
+
     @Override
     protected long scratchBytes(Launch launch, Graph graph) {
+        boolean batched = OpenClPlan.RowTables.of(graph).batched();
         return switch (launch.kernel()) {
-            case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * (h.table().rows() / (4 * workGroups.lmHead()) + 2);
+            case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * (h.table().rows() / (4 * workGroups.lmHead()) + 2)
+                    + (batched ? 4L * h.logits().rows() * h.table().cols() : 0);
+            case Kernel.LmHead h -> batched ? 4L * h.logits().rows() * h.table().cols() : 0;
             case Kernel.Argmax a -> 8L * a.token().rows() * (a.logits().cols() / OpenClPlan.ARGMAX_CHUNK + 1);
             case Kernel.AlibiAttention a -> 4L * a.heads();
             default -> 0;

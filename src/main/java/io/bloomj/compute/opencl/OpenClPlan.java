@@ -3,6 +3,8 @@ package io.bloomj.compute.opencl;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Step;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import io.bloomj.compute.device.DeviceBuffer;
 import io.bloomj.compute.device.DeviceLaunch;
 import io.bloomj.compute.device.DeviceMatrix;
@@ -32,13 +34,90 @@ final class OpenClPlan extends RecordedPlan {
     private final boolean gpu;
     private final WorkGroups groups;
 
+    /**
+     * The step's rows as the kernels read them: position, where the row's sequence's block table
+     * starts ({@code rowtab}, {@code slot * blocksPerSlot}), slot; the rows that need logits; the
+     * block table. One-sequence graphs upload only the positions: their table is {@code [0]}.
+     */
+    private final DeviceBuffer rowpos, rowtab, rowslot, logitrows, table;
+    private final MemorySegment hostRows;
+    /** Whether the graph holds several sequences (a KV pool of blocks, rows of seen tokens). */
+    private final boolean batched;
+
     OpenClPlan(OpenClBackend backend, Graph graph, List<Launch> lowered) {
         super(backend, graph);
         this.cl = backend;
         this.ctx = backend.ctx;
         this.gpu = backend.style() == KernelStyle.GPU;
         this.groups = backend.workGroups();
+        RowTables t = RowTables.of(graph);
+        this.batched = t.batched();
+        try {
+            rowpos = scratch((long) graph.maxRows() * Integer.BYTES, "row positions");
+            rowtab = scratch((long) graph.maxRows() * Integer.BYTES, "row block tables");
+            rowslot = scratch((long) graph.maxRows() * Integer.BYTES, "row slots");
+            logitrows = scratch((long) t.logitRows() * Integer.BYTES, "logits rows");
+            table = scratch((long) t.tableInts() * Integer.BYTES, "block table");
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        hostRows = arena.allocate((long) Math.max(graph.maxRows(), t.tableInts()) * Integer.BYTES, 16);
+        // One sequence: slot 0, block 0 for every row, written once.
+        hostRows.fill((byte) 0);
+        memory.write(rowtab, 0, hostRows, (long) graph.maxRows() * Integer.BYTES);
+        memory.write(rowslot, 0, hostRows, (long) graph.maxRows() * Integer.BYTES);
+        memory.write(table, 0, hostRows, Integer.BYTES);
         record(lowered);
+    }
+
+    /** Sizes of a plan's row tables (see {@link OpenClBackend#stepScratchBytes}). */
+    record RowTables(boolean batched, int logitRows, int tableInts) {
+        static RowTables of(Graph graph) {
+            int slots = 1, blocks = 1;
+            for (io.bloomj.compute.Op op : graph.ops()) {
+                if (op instanceof io.bloomj.compute.Op.KvStore k) blocks = Math.max(blocks, k.blocks());
+                if (op instanceof io.bloomj.compute.Op.Sample sm) slots = Math.max(slots, sm.seen().rows());
+            }
+            int logits = graph.logits() == null ? 1 : graph.logits().rows();
+            return new RowTables(slots > 1 || blocks > 1, logits, (int) Math.min(Integer.MAX_VALUE / 4, (long) slots * blocks));
+        }
+
+        long bytes(Graph graph) {
+            return (3L * graph.maxRows() + logitRows + tableInts) * Integer.BYTES;
+        }
+    }
+
+    @Override
+    protected void beginStep(Step step) {
+        super.beginStep(step);
+        int n = step.rows();
+        upload(rowpos, step.positions(), n);
+        if (!batched) return;
+        int[] tab = new int[n];
+        for (int r = 0; r < n; r++) tab[r] = step.slots()[r] * step.blocksPerSlot();
+        upload(rowtab, tab, n);
+        upload(rowslot, step.slots(), n);
+        upload(logitrows, step.logitRowIndex(), step.logitRows());
+        int[] t = step.blockTable();
+        if (t == null) {
+            // No table: slot s is block s.
+            t = new int[graph.ops().isEmpty() ? 1 : Math.max(1, maxSlot(step) + 1)];
+            for (int i = 0; i < t.length; i++) t[i] = i;
+        }
+        upload(table, t, t.length);
+    }
+
+    private static int maxSlot(Step step) {
+        int m = 0;
+        for (int s : step.slots()) m = Math.max(m, s);
+        return m;
+    }
+
+    private void upload(DeviceBuffer b, int[] values, int count) {
+        if ((long) count * Integer.BYTES > b.bytes()) throw new IllegalArgumentException(count + " values exceed " + b);
+        MemorySegment.copy(values, 0, hostRows, ValueLayout.JAVA_INT, 0, count);
+        memory.write(b, 0, hostRows, (long) count * Integer.BYTES);
     }
 
     private int gemvGroup() {
@@ -68,8 +147,9 @@ final class OpenClPlan extends RecordedPlan {
             case Kernel.KvStore k -> List.of(kvStore(l, k));
             case Kernel.AlibiAttention a -> List.of(attention(l, a));
             case Kernel.MarkSeen m -> List.of(launch(l, ClSignatures.MARK_SEEN, null, 0, args(ClSignatures.MARK_SEEN).buffer("tokens", tokens)
-                    .buffer("seen", buffer(m.seen())).i32("rows", 0), DeviceLaunch.PerStep.i32(ClSignatures.MARK_SEEN, "rows", Step::rows), s -> new long[] {s.rows()}, null, 0));
-            case Kernel.Sample sm -> List.of(sample(l, sm));
+                    .buffer("seen", buffer(m.seen())).i32("rows", 0).buffer("rowslot", rowslot).i32("vocab", m.seen().cols()),
+                    DeviceLaunch.PerStep.i32(ClSignatures.MARK_SEEN, "rows", Step::rows), s -> new long[] {s.rows()}, null, 0));
+            case Kernel.Sample sm -> sample(l, sm);
         };
     }
 
@@ -130,7 +210,7 @@ final class OpenClPlan extends RecordedPlan {
                                   DeviceBuffer res, boolean hasRes) {
         KernelArgs a = args(sig).buffer("W", b.buffer()).buffer("S", cl.weights().scalesOf(b)).buffer("bias", bias).buffer("x", buffer(x)).i32("xoff", 0)
                 .buffer("y", buffer(y)).i32("yoff", b.row0()).i32("ldy", y.cols()).i32("K", K).i32("N", b.rows()).i32("rows", 1)
-                .i32("act", act).buffer("res", res).i32("has_res", hasRes ? 1 : 0);
+                .i32("act", act).buffer("res", res).i32("has_res", hasRes ? 1 : 0).i32("yrow", 0);
         if (sig == ClSignatures.MATMUL_GEMV) a.local("scratch", (long) gemvGroup() * Float.BYTES);
         return a;
     }
@@ -154,9 +234,13 @@ final class OpenClPlan extends RecordedPlan {
         for (DeviceMatrix.Block b : cl.weights().matrix(w).blocks()) {
             long bytes = (long) b.rows() * K * w.dtype().bytes() + (m.bias() == null ? 0 : m.bias().byteSize());
             KernelArgs a = matmulArgs(sig, b, bias, m.in(), m.out(), K, act, res, hasRes);
-            ClLaunch.Global global = gemv ? gemvGlobal(b.rows()) : s -> new long[] {(b.rows() + 3) / 4, (s.rows() + 3) / 4};
+            // The GEMV covers the step's decode rows [0, d), the GEMM its prompt rows [d, rows).
+            ClLaunch.Global global = gemv ? gemvGlobal(b.rows()) : s -> new long[] {(b.rows() + 3) / 4, (s.rows() - s.decodeRows() + 3) / 4};
             long[] local = gemv && gpu ? new long[] {gemvGroup()} : null;
-            out.add(launch(l, sig, w.dtype(), 0, a, DeviceLaunch.PerStep.i32(sig, "rows", Step::rows), global, local, bytes));
+            DeviceLaunch.PerStep rows = gemv ? DeviceLaunch.PerStep.i32(sig, "rows", Step::decodeRows)
+                    : DeviceLaunch.PerStep.i32(sig, "rows", s -> s.rows() - s.decodeRows()).and(DeviceLaunch.PerStep.i32(sig, "xoff", s -> s.decodeRows() * K))
+                            .and(DeviceLaunch.PerStep.i32(sig, "yrow", Step::decodeRows));
+            out.add(launch(l, sig, w.dtype(), 0, a, rows, global, local, bytes));
         }
         return out;
     }
@@ -166,12 +250,31 @@ final class OpenClPlan extends RecordedPlan {
         int K = w.cols();
         KernelSignature sig = gemv();
         List<ClLaunch> out = new ArrayList<>();
+        DeviceBuffer x = lmHeadInput(l, h.in(), h.logits().rows(), K, out);
         for (DeviceMatrix.Block b : cl.weights().matrix(w).blocks()) {
-            KernelArgs a = matmulArgs(sig, b, cl.weights().zeros(w.rows()), h.in(), h.logits(), K, 0, buffer(h.logits()), false);
-            out.add(launch(l, sig, w.dtype(), 0, a,
-                    DeviceLaunch.PerStep.lastRows(sig, K), gemvGlobal(b.rows()), gpu ? new long[] {gemvGroup()} : null, (long) b.rows() * K * w.dtype().bytes()));
+            KernelArgs a = matmulArgs(sig, b, cl.weights().zeros(w.rows()), h.in(), h.logits(), K, 0, buffer(h.logits()), false).buffer("x", x);
+            out.add(launch(l, sig, w.dtype(), 0, a, lmHeadRows(sig, K), gemvGlobal(b.rows()), gpu ? new long[] {gemvGroup()} : null,
+                    (long) b.rows() * K * w.dtype().bytes()));
         }
         return out;
+    }
+
+    /**
+     * The LM head's input: a batched step's logits rows are scattered among its rows, so they are
+     * gathered first (a launch added to {@code out}) into a buffer of their own; one sequence's are
+     * its last rows, read in place.
+     */
+    private DeviceBuffer lmHeadInput(Launch l, Buffer in, int logitRows, int K, List<ClLaunch> out) {
+        if (!batched) return buffer(in);
+        DeviceBuffer gathered = scratch((long) logitRows * K * Float.BYTES, "gathered logits rows");
+        KernelArgs a = args(ClSignatures.GATHER_ROWS).buffer("x", buffer(in)).buffer("rows", logitrows).buffer("out", gathered).i32("K", K);
+        out.add(launch(l, ClSignatures.GATHER_ROWS, null, 0, a, DeviceLaunch.PerStep.NONE, s -> new long[] {K, s.logitRows()}, null, 0));
+        return gathered;
+    }
+
+    /** The LM head's rows: the gathered ones from 0 (batched), or the step's last rows (one sequence). */
+    private DeviceLaunch.PerStep lmHeadRows(KernelSignature sig, int K) {
+        return batched ? DeviceLaunch.PerStep.i32(sig, "rows", Step::logitRows) : DeviceLaunch.PerStep.lastRows(sig, K);
     }
 
     private List<ClLaunch> lmHeadArgmax(Launch l, Kernel.LmHeadArgmax h) {
@@ -185,15 +288,16 @@ final class OpenClPlan extends RecordedPlan {
         DeviceBuffer pv = scratch((long) h.token().rows() * groups * 4, "argmax partials");
         DeviceBuffer pi = scratch((long) h.token().rows() * groups * 4, "argmax partials");
         List<ClLaunch> out = new ArrayList<>();
+        DeviceBuffer x = lmHeadInput(l, h.in(), h.logits().rows(), K, out);
         int g0 = 0;
         for (DeviceMatrix.Block b : blocks) {
-            KernelArgs a = args(ClSignatures.LM_HEAD_ARGMAX).buffer("W", b.buffer()).buffer("S", cl.weights().scalesOf(b)).buffer("x", buffer(h.in())).i32("xoff", 0)
+            KernelArgs a = args(ClSignatures.LM_HEAD_ARGMAX).buffer("W", b.buffer()).buffer("S", cl.weights().scalesOf(b)).buffer("x", x).i32("xoff", 0)
                     .buffer("logits", buffer(h.logits())).i32("yoff", b.row0()).i32("ldy", h.logits().cols()).i32("K", K)
                     .i32("N", b.rows()).i32("rows", 1).buffer("partial_val", pv).buffer("partial_idx", pi).i32("groups", groups)
                     .i32("g0", g0).local("lval", lmGroup * Float.BYTES).local("lidx", lmGroup * Integer.BYTES);
             long items = (b.rows() + 3) / 4;
             out.add(launch(l, ClSignatures.LM_HEAD_ARGMAX, w.dtype(), 0, a,
-                    DeviceLaunch.PerStep.lastRows(ClSignatures.LM_HEAD_ARGMAX, K), s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
+                    lmHeadRows(ClSignatures.LM_HEAD_ARGMAX, K), s -> new long[] {items}, new long[] {lmGroup}, (long) b.rows() * K * w.dtype().bytes()));
             g0 += (b.rows() + perGroup - 1) / perGroup;
         }
         out.add(argmaxFinal(l, pv, pi, groups, h.token()));
@@ -217,19 +321,32 @@ final class OpenClPlan extends RecordedPlan {
         return launch(l, ClSignatures.ARGMAX_FINAL, null, 0, a, DeviceLaunch.PerStep.NONE, s -> new long[] {s.logitRows()}, null, 0);
     }
 
-    private ClLaunch sample(Launch l, Kernel.Sample sm) {
+    /** One launch per logits row that may draw (a batched step draws for each sequence with its own values and seen tokens). */
+    private List<ClLaunch> sample(Launch l, Kernel.Sample sm) {
         int vocab = sm.logits().cols();
-        KernelArgs a = args(ClSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", vocab)
-                .buffer("seen", buffer(sm.seen())).buffer("token", buffer(sm.token())).f32("temperature", 1f).i32("top_k", 0)
-                .f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0)
-                .local("sf", groups.sample() * Float.BYTES).local("si", groups.sample() * Integer.BYTES);
-        return launch(l, ClSignatures.SAMPLE, null, 0, a, DeviceLaunch.PerStep.sampling(ClSignatures.SAMPLE), s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
+        List<ClLaunch> out = new ArrayList<>();
+        int rows = batched ? sm.token().rows() : 1;
+        for (int i = 0; i < rows; i++) {
+            int row = i;
+            KernelArgs a = args(ClSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", vocab)
+                    .buffer("seen_all", buffer(sm.seen())).i32("seen_row", 0).buffer("token", buffer(sm.token())).f32("temperature", 1f)
+                    .i32("top_k", 0).f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0)
+                    .local("sf", groups.sample() * Float.BYTES).local("si", groups.sample() * Integer.BYTES);
+            DeviceLaunch.PerStep values = batched ? DeviceLaunch.PerStep.samplingRow(ClSignatures.SAMPLE, row)
+                    .and(DeviceLaunch.PerStep.i32(ClSignatures.SAMPLE, "seen_row", s -> s.slots()[s.logitRowIndex()[row]]))
+                    : DeviceLaunch.PerStep.sampling(ClSignatures.SAMPLE);
+            ClLaunch launch = launch(l, ClSignatures.SAMPLE, null, 0, a, values, s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
+            if (batched) launch.onlyIn(s -> row < s.logitRows() && s.samplings()[row] != null);
+            out.add(launch);
+        }
+        return out;
     }
 
     private ClLaunch kvStore(Launch l, Kernel.KvStore k) {
         KernelArgs a = args(ClSignatures.KV_STORE).buffer("qkv", buffer(k.qkv())).buffer("q", buffer(k.q())).buffer("kc", buffer(k.kCache()))
-                .buffer("vc", buffer(k.vCache())).i32("heads", k.heads()).i32("capacity", k.capacity()).i32("position", 0);
-        return launch(l, ClSignatures.KV_STORE, null, k.headDim(), a, DeviceLaunch.PerStep.i32(ClSignatures.KV_STORE, "position", Step::position),
+                .buffer("vc", buffer(k.vCache())).i32("heads", k.heads()).i32("bs", k.capacity()).buffer("rowpos", rowpos)
+                .buffer("rowtab", rowtab).buffer("table", table);
+        return launch(l, ClSignatures.KV_STORE, null, k.headDim(), a, DeviceLaunch.PerStep.NONE,
                 s -> new long[] {k.headDim(), k.heads(), s.rows()}, null, 0);
     }
 
@@ -246,11 +363,11 @@ final class OpenClPlan extends RecordedPlan {
         KernelSignature sig = wg ? ClSignatures.ALIBI_ATTENTION_WG : ClSignatures.ALIBI_ATTENTION;
         KernelArgs a = args(sig).buffer("q", buffer(at.q())).buffer("kc", buffer(at.kCache())).buffer("vc", buffer(at.vCache()))
                 .buffer("out", buffer(at.out())).buffer("slopes", constant(at.slopes(), "alibi slopes")).i32("heads", at.heads())
-                .i32("capacity", at.capacity()).i32("position", 0).f32("scale", at.scale());
+                .i32("bs", at.capacity()).buffer("rowpos", rowpos).buffer("rowtab", rowtab).buffer("table", table).f32("scale", at.scale());
         if (wg) {
             a.local("lm", group * Float.BYTES).local("ll", group * Float.BYTES).local("lacc", (long) group * hd * Float.BYTES);
         }
-        return launch(l, sig, null, hd, a, DeviceLaunch.PerStep.i32(sig, "position", Step::position),
+        return launch(l, sig, null, hd, a, DeviceLaunch.PerStep.NONE,
                 wg ? s -> new long[] {(long) at.heads() * group, s.rows()} : s -> new long[] {at.heads(), s.rows()},
                 wg ? new long[] {group, 1} : null, 0);
     }

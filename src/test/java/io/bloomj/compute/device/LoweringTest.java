@@ -61,9 +61,9 @@ class LoweringTest {
         assertEquals(4, launches.size(), launches.toString());
         Kernel.Matmul gemv = (Kernel.Matmul) launches.get(0).kernel(), gemm = (Kernel.Matmul) launches.get(1).kernel();
         assertEquals(Kernel.Variant.GEMV, gemv.variant());
-        assertEquals(When.FEW_ROWS, launches.get(0).when());
+        assertEquals(When.DECODE_ROWS, launches.get(0).when());
         assertEquals(Kernel.Variant.GEMM, gemm.variant());
-        assertEquals(When.MANY_ROWS, launches.get(1).when());
+        assertEquals(When.PROMPT_ROWS, launches.get(1).when());
         assertEquals(Kernel.Epilogue.GELU, gemv.epilogue());
         assertEquals("matmul+gelu", launches.get(0).profileName());
         assertEquals(up.byteSize() + upBias.byteSize(), launches.get(0).weightBytes());
