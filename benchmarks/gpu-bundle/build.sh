@@ -4,7 +4,8 @@
 # benchmarks with benchmarks/gpu-bundle/run.sh. Carry it to the device with the working tree.
 #   java/                a jlinked Java 25 runtime with only the modules bloomj uses
 #   bloomj.jar           the bloomj jar without what token-id runs do not need (DJL's tokenizer and
-#                        its native libraries, XChart): PTX modules, Jackson, picocli and JLine stay
+#                        its native libraries, XChart, the HTTP server stack of bloomj serve: Javalin,
+#                        Jetty, servlet API, Kotlin, Prometheus): PTX modules, Jackson, picocli and JLine stay
 #   test-classes/        the compiled tests (CUDA tests, parity tests and their helpers)
 #   junit-console.jar    the JUnit Platform console launcher (standalone)
 # Refuses to finish above 60 MiB (the device carries at most 64 MiB of extra folders).
@@ -29,12 +30,14 @@ mkdir -p "$out"
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,java.net.http,java.xml,jdk.incubator.vector,jdk.unsupported,jdk.crypto.ec \
   --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$out/java"
 
-# Slim jar: everything but the tokenizer (DJL and its natives) and charts (XChart). JLine stays: picocli
-# reflects over the chat command, whose methods name its types.
+# Slim jar: everything but the tokenizer (DJL and its natives), charts (XChart) and the server stack
+# (bloomj serve is not part of the GPU check; its command class stays so picocli can list it). JLine
+# stays: picocli reflects over the chat command, whose methods name its types.
 # (The JDK's jar tool only: CI machines need no zip.)
 slim="$(mktemp -d)"
 (cd "$slim" && "$JAVA_HOME/bin/jar" xf "$root/target/bloomj.jar" && rm -rf ai native nlp cv org/knowm org/apache com/sun com/google \
-  de org/slf4j META-INF/native-image META-INF/*.SF META-INF/*.DSA META-INF/*.RSA)
+  de org/slf4j io/javalin io/prometheus org/eclipse/jetty jakarta javax/servlet kotlin org/intellij org/jetbrains \
+  META-INF/native-image META-INF/*.SF META-INF/*.DSA META-INF/*.RSA)
 "$JAVA_HOME/bin/jar" --create --file "$out/bloomj.jar" --manifest "$slim/META-INF/MANIFEST.MF" -C "$slim" .
 rm -rf "$slim"
 
