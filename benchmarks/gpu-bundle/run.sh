@@ -4,7 +4,7 @@
 # Steps in order of value, each with its own time budget, so that a run cut short still returns what
 # came before: (1) nvidia-smi, (2) the CUDA tests with CUDA required (fail, never skip), (2b) bloomj's
 # CUDA logits against transformers' BloomForCausalLM on random tiny and 560m checkpoints, (3) a random
-# 3b checkpoint written here, `bloomj bench --backend cuda` in bf16 and q8_0 and transformers' own
+# 3b checkpoint written here, `bloomj bench --backend cuda` in bf16, q8_0 and batched (--parallel 1,8,32,64) and transformers' own
 # batch-1 speed on it, (4) a summary.
 # --dry-run (a CPU machine, and CI): the same bundle and paths; the CUDA tests must fail with the clear
 # "CUDA is unavailable" error and nothing else, and the bench runs the tiny shape on the CPU backend.
@@ -41,7 +41,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 PY
 tests=(io.bloomj.compute.cuda.CudaKernelsTest io.bloomj.compute.cuda.CudaSignaturesTest io.bloomj.compute.cuda.CudaModelParityTest
        io.bloomj.compute.OpParityTest io.bloomj.compute.SampleOpTest io.bloomj.compute.MemoryProbeTest io.bloomj.compute.BackendsTest
-       io.bloomj.quant.Q8ModelTest)
+       io.bloomj.quant.Q8ModelTest io.bloomj.api.BatchGenerationTest)
 selectors=(); for t in "${tests[@]}"; do selectors+=(--select-class "$t"); done
 say "tests: ${tests[*]}"
 BLOOMJ_REQUIRE_CUDA=1 timeout "${TEST_BUDGET_S:-300}" "$java" "${flags[@]}" -jar "$bundle/junit-console.jar" execute \
@@ -73,7 +73,7 @@ for s in "${shapes[@]}"; do
   say "transformers compare $s rc=$? $(tail -1 "$out/transformers.jsonl")"
 done
 
-# 3. benchmarks on the bloomz-3b shape (tiny on the CPU in a dry run)
+# 3. benchmarks on the bloomz-3b shape (tiny on the CPU in a dry run): bf16, q8_0, batched
 shape=3b; backend=cuda; args=(-p 512 -n 128 -d 0,2048 -r 5 --probe-mib 4096)
 if (( dry )); then shape=tiny; backend=cpu; args=(-p 32 -n 8 -r 2 --probe-mib 16); fi
 ckpt="$work/$shape"
@@ -85,6 +85,10 @@ timeout "${BENCH_BUDGET_S:-300}" "${bloomj[@]}" bench --model "$ckpt" --backend 
 say "bench $shape $backend rc=$?"
 timeout "${BENCH_BUDGET_S:-300}" "${bloomj[@]}" bench --model "$ckpt" --backend "$backend" --weights q8_0 "${args[@]}" -o json > "$out/bench-$shape-$backend-q8_0.json" 2>> "$log"
 say "bench $shape $backend q8_0 rc=$?"
+# batched decoding (issue 12): aggregate and per-sequence tokens/s at batch 1, 8, 32 and 64
+par=(--parallel 1,8,32,64 -n 32 -r 3); (( dry )) && par=(--parallel 1,2 -n 8 -r 1)
+timeout "${BATCH_BUDGET_S:-180}" "${bloomj[@]}" bench --model "$ckpt" --backend "$backend" "${par[@]}" -o json > "$out/bench-$shape-$backend-parallel.json" 2>> "$log"
+say "bench $shape $backend parallel rc=$?"
 
 if (( ! dry )); then
   timeout "${HF_BUDGET_S:-240}" python3 benchmarks/gpu-bundle/transformers_check.py speed "$ckpt" --device cuda >> "$out/transformers.jsonl" 2>> "$log"

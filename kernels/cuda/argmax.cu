@@ -30,7 +30,7 @@ extern "C" __global__ void argmax_partial(const float* __restrict__ logits, int 
 
 extern "C" __global__ void argmax_final(const float* __restrict__ partial_val, const int* __restrict__ partial_idx, int groups,
                                         const StepInfo* __restrict__ step, float* __restrict__ token) {
-    int r = threadIdx.x;
+    int r = blockIdx.x * blockDim.x + threadIdx.x;   // one thread per logits row
     if (r >= step->logit_rows) return;
     float best = -INFINITY;
     int bi = 0;

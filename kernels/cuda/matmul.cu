@@ -1,7 +1,8 @@
 // y[r, o] = act(W[o] . x[r] + bias[o]) + residual[r, o] for the step's rows r and the outputs o of a
 // weight block (rows [yoff, yoff + N) of the full matrix). act: 0 none, 1 BLOOM GELU; has_res adds
 // the residual (dense / dense_4h_to_h fused with the residual connection). Row r of x starts at
-// x[xoff + r * K]; y and residual rows have stride ldy.
+// x[xoff + r * K]; y and residual row r is row yrow + r (stride ldy): a step's decode rows run
+// through matmul_gemv and its prompt rows through a GEMM launch after them.
 #include "common.cuh"
 
 __device__ __forceinline__ float finish(float acc, const float* bias, int o, int act) {
@@ -14,7 +15,7 @@ __device__ __forceinline__ float finish(float acc, const float* bias, int o, int
 extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const uint16_t* __restrict__ S,
                                        const float* __restrict__ bias, const float* __restrict__ x,
                                        int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
-                                       const float* __restrict__ res, int has_res) {
+                                       const float* __restrict__ res, int has_res, int yrow) {
     int lane = threadIdx.x & 31;
     int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (o >= N) return;
@@ -23,7 +24,7 @@ extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const uint16
     for (int r = 0; r < rows; r++) {
         float acc = warp_dot(w, ws, x + xoff + (size_t) r * K, K, lane);
         if (lane == 0) {
-            size_t at = (size_t) r * ldy + yoff + o;
+            size_t at = (size_t) (yrow + r) * ldy + yoff + o;
             float v = finish(acc, bias, yoff + o, act);
             y[at] = has_res ? v + res[at] : v;
         }
@@ -37,7 +38,7 @@ extern "C" __global__ void matmul_gemv(const wtype* __restrict__ W, const uint16
 extern "C" __global__ void matmul_gemm(const wtype* __restrict__ W, const uint16_t* __restrict__ S,
                                        const float* __restrict__ bias, const float* __restrict__ x,
                                        int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
-                                       const float* __restrict__ res, int has_res) {
+                                       const float* __restrict__ res, int has_res, int yrow) {
     __shared__ float xs[KS][TILE + 1];
     __shared__ float ws[KS][TILE + 1];
     int tx = threadIdx.x, ty = threadIdx.y, tid = ty * 16 + tx;
@@ -73,7 +74,7 @@ extern "C" __global__ void matmul_gemm(const wtype* __restrict__ W, const uint16
         for (int j = 0; j < 4; j++) {
             int o = o0 + tx * 4 + j;
             if (o >= N) continue;
-            size_t at = (size_t) r * ldy + yoff + o;
+            size_t at = (size_t) (yrow + r) * ldy + yoff + o;
             float v = finish(acc[i][j], bias, yoff + o, act);
             y[at] = has_res ? v + res[at] : v;
         }
@@ -93,7 +94,7 @@ using namespace nvcuda;
 extern "C" __global__ void matmul_gemm_tc(const wtype* __restrict__ W, const uint16_t* __restrict__ S,
                                        const float* __restrict__ bias, const float* __restrict__ x,
                                           int xoff, float* __restrict__ y, int yoff, int ldy, int K, int N, int rows, int act,
-                                          const float* __restrict__ res, int has_res) {
+                                          const float* __restrict__ res, int has_res, int yrow) {
     __shared__ __align__(32) __nv_bfloat16 as[TC_TILE][TC_K + 8];
     __shared__ __align__(32) __nv_bfloat16 bs[TC_TILE][TC_K + 8];
     __shared__ __align__(32) float cs[4][32][32 + 4];  // WMMA loads and stores need 256-bit aligned addresses
@@ -138,7 +139,7 @@ extern "C" __global__ void matmul_gemm_tc(const wtype* __restrict__ W, const uin
         int i = e / 32, j = e % 32;
         int r = r0 + wr * 32 + i, o = o0 + wc * 32 + j;
         if (r >= rows || o >= N) continue;
-        size_t at = (size_t) r * ldy + yoff + o;
+        size_t at = (size_t) (yrow + r) * ldy + yoff + o;
         float v = finish(cs[warp][i][j], bias, yoff + o, act);
         y[at] = has_res ? v + res[at] : v;
     }

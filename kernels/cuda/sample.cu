@@ -39,19 +39,23 @@ __device__ float mass_from(const float* l, const float* seen, int vocab, float p
     return block_sum(m, s32);
 }
 
-extern "C" __global__ void mark_seen(const int* __restrict__ tokens, float* __restrict__ seen, int rows) {
+// Marks each row's token in its sequence's row of seen [slots, vocab] (for the repetition penalty).
+extern "C" __global__ void mark_seen(const int* __restrict__ tokens, float* __restrict__ seen, int rows,
+                                     const int* __restrict__ rowslot, int vocab) {
     int r = blockIdx.x * blockDim.x + threadIdx.x;
-    if (r < rows) seen[tokens[r]] = 1.0f;
+    if (r < rows) seen[(size_t) rowslot[r] * vocab + tokens[r]] = 1.0f;
 }
 
-// One block of 256 threads draws one token from logits row `row`.
-extern "C" __global__ void sample(const float* __restrict__ logits, int row, int vocab, const float* __restrict__ seen,
-                                  float* __restrict__ token, float temperature, int top_k, float top_p, float min_p, float penalty,
+// One block of 256 threads draws one token from logits row `row` with the seen tokens of row
+// `seen_row` (its sequence's slot) and writes it to token[row].
+extern "C" __global__ void sample(const float* __restrict__ logits, int row, int vocab, const float* __restrict__ seen_all,
+                                  int seen_row, float* __restrict__ token, float temperature, int top_k, float top_p, float min_p, float penalty,
                                   unsigned long long seed, unsigned long long counter) {
     __shared__ float s32[32];
     __shared__ float bf[256];
     __shared__ int bi[256];
     const float* l = logits + (size_t) row * vocab;
+    const float* seen = seen_all + (size_t) seen_row * vocab;
     float mx = -INFINITY, mn = INFINITY;
     for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
         float v = penalised(l[i], seen[i], penalty);
@@ -104,5 +108,5 @@ extern "C" __global__ void sample(const float* __restrict__ logits, int row, int
         }
         __syncthreads();
     }
-    if (threadIdx.x == 0) token[0] = (float) bi[0];
+    if (threadIdx.x == 0) token[row] = (float) bi[0];
 }

@@ -127,17 +127,6 @@ public record Step(int[] tokens, int[] positions, int[] slots, int decodeRows, i
         return false;
     }
 
-    /**
-     * Whether this is one sequence in slot 0, block 0, with logits for its last rows and at most one
-     * draw, on the last row: the steps the device backends' one-sequence plans run.
-     */
-    public boolean isSingleSequence() {
-        if (blockTable != null || slots[rows() - 1] != 0 || slots[0] != 0) return false;
-        for (int i = 0; i < logitRowIndex.length; i++) if (logitRowIndex[i] != rows() - logitRowIndex.length + i) return false;
-        for (int i = 0; i < samplings.length - 1; i++) if (samplings[i] != null) return false;
-        return true;
-    }
-
     /** The pool block holding position {@code position} of slot {@code slot}, for blocks of {@code blockSize} positions. */
     public int block(int slot, int position, int blockSize) {
         return blockTable == null ? slot : blockTable[slot * blocksPerSlot + position / blockSize];

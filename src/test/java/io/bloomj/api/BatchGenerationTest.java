@@ -103,10 +103,27 @@ class BatchGenerationTest {
     @ValueSource(strings = {"CHECKPOINT", "Q8_0"})
     void openClBatchesGiveEachSequenceItsAloneBits(String weights) throws IOException {
         io.bloomj.testing.TestBackends.assumeOpenCl();
+        deviceBatchesGiveEachSequenceItsAloneBits("opencl", weights);
+    }
+
+    /** The same on the CUDA backend (the GPU check; skipped without a GPU unless BLOOMJ_REQUIRE_CUDA=1). */
+    @ParameterizedTest
+    @ValueSource(strings = {"CHECKPOINT", "Q8_0"})
+    void cudaBatchesGiveEachSequenceItsAloneBits(String weights) throws IOException {
+        io.bloomj.testing.TestBackends.assumeCuda();
+        deviceBatchesGiveEachSequenceItsAloneBits("cuda", weights);
+    }
+
+    /**
+     * Prompts of 1, 5, 33 and 40 tokens (a prompt chunk, a KV block boundary at 32), greedy and
+     * sampled with a repetition penalty: each sequence of one generateBatch gets the tokens and
+     * logprobs it gets alone through the one-sequence path.
+     */
+    private void deviceBatchesGiveEachSequenceItsAloneBits(String backend, String weights) throws IOException {
         TinyBloom spec = TinyBloom.standard().withVocab(300);
-        Path d = Files.createDirectories(dir.resolve("cl" + weights));
+        Path d = Files.createDirectories(dir.resolve(backend + weights));
         spec.writeTo(d);
-        try (BloomModel m = Bloom.load(d, LoadOptions.defaults().withBackend("opencl").withContextLength(160).withBatchSize(48)
+        try (BloomModel m = Bloom.load(d, LoadOptions.defaults().withBackend(backend).withContextLength(160).withBatchSize(48)
                 .withWeights(WeightFormat.valueOf(weights)))) {
             int[] lengths = {1, 5, 33, 40};
             List<BatchRequest> requests = new ArrayList<>();
@@ -118,7 +135,7 @@ class BatchGenerationTest {
                 alone.add(m.generate(p, c, GenerationListener.NONE));
             }
             List<GenerationResult> all = m.generateBatch(requests);
-            for (int i = 0; i < requests.size(); i++) assertSame(alone.get(i), all.get(i), "opencl: prompt of " + lengths[i]);
+            for (int i = 0; i < requests.size(); i++) assertSame(alone.get(i), all.get(i), backend + ": prompt of " + lengths[i]);
         }
     }
 

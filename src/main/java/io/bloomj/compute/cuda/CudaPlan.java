@@ -10,6 +10,7 @@ import io.bloomj.compute.device.KernelArgs;
 import io.bloomj.compute.device.KernelSignature;
 import io.bloomj.compute.device.Launch;
 import io.bloomj.compute.device.RecordedPlan;
+import io.bloomj.compute.device.RowTables;
 import io.bloomj.tensor.DType;
 import io.bloomj.tensor.Weight;
 
@@ -27,10 +28,17 @@ import static io.bloomj.compute.cuda.Cuda.call;
  */
 final class CudaPlan extends RecordedPlan {
     static final int ATTENTION_CHUNK = 256;
+    /**
+     * Blocks per (head, row) of alibi_attention_split at most: each takes every MAX_SPLITS-th chunk
+     * of keys. A batched graph always uses this many (its sequences' lengths are not known up front);
+     * a one-sequence graph fewer when its context has fewer chunks. Either way a row whose keys fit
+     * in MAX_SPLITS chunks gets one chunk per block, so its bits do not depend on the graph.
+     */
+    static final int MAX_SPLITS = 16;
     static final int ARGMAX_CHUNK = 4096;
     static final int LM_HEAD_WARPS = 8;
-    /** argmax_final runs one thread per logit row in a single warp. */
-    static final int MAX_ARGMAX_ROWS = 32;
+    /** argmax_final runs one thread per logit row, in blocks of this many. */
+    static final int ARGMAX_FINAL_BLOCK = 32;
 
     private final CudaBackend cuda;
     private final Cuda cu;
@@ -48,19 +56,21 @@ final class CudaPlan extends RecordedPlan {
         record(lowered);
     }
 
-    /** Device scratch of one lowered launch beyond the graph's buffers (attention and argmax partials). */
+    /** Device scratch of one lowered launch beyond the graph's buffers (attention and argmax partials, gathered rows). */
     static long scratchBytes(Launch launch, Graph graph) {
+        boolean batched = RowTables.of(graph).batched();
         return switch (launch.kernel()) {
-            case Kernel.AlibiAttention a -> (long) graph.maxRows() * a.heads() * splits(a.capacity()) * (2 + a.headDim()) * 4
+            case Kernel.AlibiAttention a -> (long) graph.maxRows() * a.heads() * splits(a, batched) * (2 + a.headDim()) * 4
                     + 4L * a.heads();
             case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * ceil(h.table().rows(), LM_HEAD_WARPS);
+            case Kernel.LmHead h -> batched ? 4L * h.logits().rows() * h.table().cols() : 0;
             case Kernel.Argmax a -> 8L * a.token().rows() * ceil(a.logits().cols(), ARGMAX_CHUNK);
             default -> 0;
         };
     }
 
-    private static int splits(int capacity) {
-        return ceil(capacity, ATTENTION_CHUNK);
+    private static int splits(Kernel.AlibiAttention a, boolean batched) {
+        return batched ? MAX_SPLITS : Math.min(MAX_SPLITS, ceil(a.capacity(), ATTENTION_CHUNK));
     }
 
     private static int ceil(long a, long b) {
@@ -82,12 +92,13 @@ final class CudaPlan extends RecordedPlan {
     }
 
     /**
-     * Replays a greedy one-row step from a CUDA graph captured at its first occurrence. Sampling
-     * steps change kernel arguments (temperature, counter) every token and are launched directly.
+     * Replays a greedy one-row decode step from a CUDA graph captured at its first occurrence (its
+     * row tables are device memory, rewritten before each step). Sampling steps change kernel
+     * arguments (temperature, counter) every token and are launched directly, as are prompt steps.
      */
     @Override
     protected boolean replay(Step step, List<DeviceLaunch> launches) {
-        if (step.rows() != 1 || step.logitRows() != 1 || step.sampling() != null) return false;
+        if (step.rows() != 1 || step.decodeRows() != 1 || step.logitRows() != 1 || step.samples()) return false;
         if (decodeGraph == null) {
             cu.check((int) call(cu.cuStreamBeginCapture, cuda.stream, Cuda.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
             for (DeviceLaunch l : launches) if (l.source().runsIn(step)) l.run(step, false);
@@ -126,7 +137,7 @@ final class CudaPlan extends RecordedPlan {
                         new int[] {256, 1, 1}, 0, l.weightBytes()));
             }
             case Kernel.Matmul m -> List.of(matmul(l, m));
-            case Kernel.LmHead h -> List.of(lmHead(l, h));
+            case Kernel.LmHead h -> lmHead(l, h);
             case Kernel.LmHeadArgmax h -> lmHeadArgmax(l, h);
             case Kernel.Argmax am -> argmax(l, am);
             case Kernel.Gelu g -> {
@@ -146,17 +157,18 @@ final class CudaPlan extends RecordedPlan {
             case Kernel.KvStore k -> {
                 KernelArgs a = args(CudaSignatures.KV_STORE).buffer("qkv", buffer(k.qkv())).buffer("q", buffer(k.q()))
                         .buffer("kc", buffer(k.kCache())).buffer("vc", buffer(k.vCache())).i32("heads", k.heads()).i32("hd", k.headDim())
-                        .i32("capacity", k.capacity()).buffer("step", stepInfo);
+                        .i32("bs", k.capacity()).buffer("rowpos", rowpos).buffer("rowtab", rowtab).buffer("table", table);
                 yield List.of(launch(l, CudaSignatures.KV_STORE, null, a, DeviceLaunch.PerStep.NONE, s -> new int[] {k.heads(), s.rows(), 1},
                         new int[] {128, 1, 1}, 0, 0));
             }
             case Kernel.AlibiAttention at -> attention(l, at);
             case Kernel.MarkSeen m -> {
-                KernelArgs a = args(CudaSignatures.MARK_SEEN).buffer("tokens", tokens).buffer("seen", buffer(m.seen())).i32("rows", 1);
+                KernelArgs a = args(CudaSignatures.MARK_SEEN).buffer("tokens", tokens).buffer("seen", buffer(m.seen())).i32("rows", 1)
+                        .buffer("rowslot", rowslot).i32("vocab", m.seen().cols());
                 yield List.of(launch(l, CudaSignatures.MARK_SEEN, null, a, DeviceLaunch.PerStep.i32(CudaSignatures.MARK_SEEN, "rows", Step::rows),
                         s -> new int[] {ceil(s.rows(), 128), 1, 1}, new int[] {128, 1, 1}, 0, 0));
             }
-            case Kernel.Sample sm -> List.of(sample(l, sm));
+            case Kernel.Sample sm -> sample(l, sm);
         };
     }
 
@@ -190,7 +202,7 @@ final class CudaPlan extends RecordedPlan {
                                   boolean hasRes) {
         return args(sig).buffer("W", matrix(w)).buffer("S", scales(w)).buffer("bias", bias).buffer("x", buffer(x)).i32("xoff", 0).buffer("y", buffer(y))
                 .i32("yoff", 0).i32("ldy", y.cols()).i32("K", w.cols()).i32("N", w.rows()).i32("rows", 1).i32("act", act)
-                .buffer("res", res).i32("has_res", hasRes ? 1 : 0);
+                .buffer("res", res).i32("has_res", hasRes ? 1 : 0).i32("yrow", 0);
     }
 
     /** Tensor cores for bf16 weights on sm_80+ when K allows 16-byte rows; CUDA cores otherwise (f16, f32, Q8_0). */
@@ -205,25 +217,42 @@ final class CudaPlan extends RecordedPlan {
         int act = m.epilogue() == Kernel.Epilogue.GELU ? 1 : 0;
         DeviceBuffer res = buffer(hasRes ? m.residual() : m.out());
         DeviceBuffer bias = cuda.weights().vector(m.bias(), N);
+        // The GEMV covers the step's decode rows [0, d), the GEMM its prompt rows [d, rows).
         if (m.variant() == Kernel.Variant.GEMV) {
             KernelArgs a = matmulArgs(CudaSignatures.MATMUL_GEMV, w, bias, m.in(), m.out(), act, res, hasRes);
-            return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a, DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "rows", Step::rows), s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0,
-                    l.weightBytes());
+            return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a, DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "rows", Step::decodeRows),
+                    s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0, l.weightBytes());
         }
         boolean tc = tensorCores(w);
         KernelSignature sig = tc ? CudaSignatures.MATMUL_GEMM_TC : CudaSignatures.MATMUL_GEMM;
         KernelArgs a = matmulArgs(sig, w, bias, m.in(), m.out(), act, res, hasRes);
-        return launch(l, sig, w.dtype(), a, DeviceLaunch.PerStep.i32(sig, "rows", Step::rows), s -> new int[] {ceil(N, 64), ceil(s.rows(), 64), 1},
+        int K = w.cols();
+        DeviceLaunch.PerStep rows = DeviceLaunch.PerStep.i32(sig, "rows", s -> s.rows() - s.decodeRows())
+                .and(DeviceLaunch.PerStep.i32(sig, "xoff", s -> s.decodeRows() * K)).and(DeviceLaunch.PerStep.i32(sig, "yrow", Step::decodeRows));
+        return launch(l, sig, w.dtype(), a, rows, s -> new int[] {ceil(N, 64), ceil(s.rows() - s.decodeRows(), 64), 1},
                 tc ? new int[] {128, 1, 1} : new int[] {16, 16, 1}, 0, l.weightBytes());
     }
 
-    private CudaLaunch lmHead(Launch l, Kernel.LmHead h) {
+    /**
+     * The LM head as a GEMV: a one-sequence step's logits rows are its last rows, read in place; a
+     * batched step's are scattered among its rows, so they are gathered first into a buffer of their own.
+     */
+    private List<CudaLaunch> lmHead(Launch l, Kernel.LmHead h) {
         Weight w = h.table();
         int K = w.cols(), N = w.rows();
         KernelArgs a = matmulArgs(CudaSignatures.MATMUL_GEMV, w, cuda.weights().zeros(N), h.in(), h.logits(), 0, buffer(h.logits()), false);
-        return launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a,
-                DeviceLaunch.PerStep.lastRows(CudaSignatures.MATMUL_GEMV, K),
-                s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0, l.weightBytes());
+        if (!batched) {
+            return List.of(launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a, DeviceLaunch.PerStep.lastRows(CudaSignatures.MATMUL_GEMV, K),
+                    s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0, l.weightBytes()));
+        }
+        DeviceBuffer gathered = scratch((long) h.logits().rows() * K * Float.BYTES, "gathered logits rows");
+        KernelArgs g = args(CudaSignatures.GATHER_ROWS).buffer("x", buffer(h.in())).buffer("rows", logitrows).buffer("out", gathered).i32("K", K);
+        a.buffer("x", gathered);
+        return List.of(
+                launch(l, CudaSignatures.GATHER_ROWS, null, g, DeviceLaunch.PerStep.NONE, s -> new int[] {ceil(K, 256), s.logitRows(), 1},
+                        new int[] {256, 1, 1}, 0, 0),
+                launch(l, CudaSignatures.MATMUL_GEMV, w.dtype(), a, DeviceLaunch.PerStep.i32(CudaSignatures.MATMUL_GEMV, "rows", Step::logitRows),
+                        s -> new int[] {ceil(N, 8), 1, 1}, new int[] {256, 1, 1}, 0, l.weightBytes()));
     }
 
     private List<CudaLaunch> lmHeadArgmax(Launch l, Kernel.LmHeadArgmax h) {
@@ -232,7 +261,7 @@ final class CudaPlan extends RecordedPlan {
         int groups = ceil(N, LM_HEAD_WARPS);
         DeviceBuffer pv = scratch(4L * h.token().rows() * groups, "argmax partials");
         DeviceBuffer pi = scratch(4L * h.token().rows() * groups, "argmax partials");
-        KernelArgs a = args(CudaSignatures.LM_HEAD_ARGMAX).buffer("W", matrix(w)).buffer("S", scales(w)).buffer("x", buffer(h.in())).buffer("step", stepInfo)
+        KernelArgs a = args(CudaSignatures.LM_HEAD_ARGMAX).buffer("W", matrix(w)).buffer("S", scales(w)).buffer("x", buffer(h.in())).buffer("xrows", logitrows).buffer("step", stepInfo)
                 .i32("K", w.cols()).buffer("logits", buffer(h.logits())).i32("yoff", 0).i32("ldy", h.logits().cols()).i32("N", N)
                 .buffer("partial_val", pv).buffer("partial_idx", pi).i32("groups", groups).i32("g0", 0);
         return List.of(launch(l, CudaSignatures.LM_HEAD_ARGMAX, w.dtype(), a, DeviceLaunch.PerStep.NONE, s -> new int[] {groups, 1, 1},
@@ -253,29 +282,42 @@ final class CudaPlan extends RecordedPlan {
     private CudaLaunch argmaxFinal(Launch l, DeviceBuffer pv, DeviceBuffer pi, int groups, Buffer token) {
         KernelArgs a = args(CudaSignatures.ARGMAX_FINAL).buffer("partial_val", pv).buffer("partial_idx", pi).i32("groups", groups)
                 .buffer("step", stepInfo).buffer("token", buffer(token));
-        return launch(l, CudaSignatures.ARGMAX_FINAL, null, a, DeviceLaunch.PerStep.NONE, s -> new int[] {1, 1, 1},
-                new int[] {MAX_ARGMAX_ROWS, 1, 1}, 0, 0);
+        return launch(l, CudaSignatures.ARGMAX_FINAL, null, a, DeviceLaunch.PerStep.NONE, s -> new int[] {ceil(s.logitRows(), ARGMAX_FINAL_BLOCK), 1, 1},
+                new int[] {ARGMAX_FINAL_BLOCK, 1, 1}, 0, 0);
     }
 
-    private CudaLaunch sample(Launch l, Kernel.Sample sm) {
-        KernelArgs a = args(CudaSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", sm.logits().cols())
-                .buffer("seen", buffer(sm.seen())).buffer("token", buffer(sm.token())).f32("temperature", 1f).i32("top_k", 0)
-                .f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0);
-        return launch(l, CudaSignatures.SAMPLE, null, a, DeviceLaunch.PerStep.sampling(CudaSignatures.SAMPLE), s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, 0);
+    /** One launch per logits row that may draw (a batched step draws for each sequence with its own values and seen tokens). */
+    private List<CudaLaunch> sample(Launch l, Kernel.Sample sm) {
+        List<CudaLaunch> out = new java.util.ArrayList<>();
+        int rows = batched ? sm.token().rows() : 1;
+        for (int i = 0; i < rows; i++) {
+            int row = i;
+            KernelArgs a = args(CudaSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", sm.logits().cols())
+                    .buffer("seen_all", buffer(sm.seen())).i32("seen_row", 0).buffer("token", buffer(sm.token())).f32("temperature", 1f)
+                    .i32("top_k", 0).f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0);
+            DeviceLaunch.PerStep values = batched ? DeviceLaunch.PerStep.samplingRow(CudaSignatures.SAMPLE, row)
+                    .and(DeviceLaunch.PerStep.i32(CudaSignatures.SAMPLE, "seen_row", s -> s.slots()[s.logitRowIndex()[row]]))
+                    : DeviceLaunch.PerStep.sampling(CudaSignatures.SAMPLE);
+            CudaLaunch launch = launch(l, CudaSignatures.SAMPLE, null, a, values, s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, 0);
+            if (batched) launch.onlyIn(s -> row < s.logitRows() && s.samplings()[row] != null);
+            out.add(launch);
+        }
+        return out;
     }
 
     private List<CudaLaunch> attention(Launch l, Kernel.AlibiAttention at) {
         int hd = at.headDim(), heads = at.heads();
-        int splits = splits(at.capacity());
+        int splits = splits(at, batched);
         DeviceBuffer partial = scratch((long) graph.maxRows() * heads * splits * (2 + hd) * 4, "attention partials");
         KernelArgs a = args(CudaSignatures.ALIBI_ATTENTION_SPLIT).buffer("q", buffer(at.q())).buffer("kc", buffer(at.kCache()))
                 .buffer("vc", buffer(at.vCache())).buffer("slopes", constant(at.slopes(), "alibi slopes")).i32("heads", heads)
-                .i32("hd", hd).i32("capacity", at.capacity()).buffer("step", stepInfo).f32("scale", at.scale()).buffer("partial", partial);
+                .i32("hd", hd).i32("bs", at.capacity()).buffer("rowpos", rowpos).buffer("rowtab", rowtab).buffer("table", table)
+                .f32("scale", at.scale()).buffer("partial", partial);
         KernelArgs c = args(CudaSignatures.ALIBI_ATTENTION_COMBINE).buffer("partial", partial).i32("heads", heads).i32("hd", hd)
                 .i32("splits", splits).buffer("out", buffer(at.out()));
         return List.of(
                 launch(l, CudaSignatures.ALIBI_ATTENTION_SPLIT, null, a, DeviceLaunch.PerStep.NONE, s -> new int[] {heads, splits, s.rows()},
-                        new int[] {ATTENTION_CHUNK, 1, 1}, (hd + ATTENTION_CHUNK) * 4, 0),
+                        new int[] {ATTENTION_CHUNK, 1, 1}, (2 * hd + ATTENTION_CHUNK) * 4, 0),
                 launch(l, CudaSignatures.ALIBI_ATTENTION_COMBINE, null, c, DeviceLaunch.PerStep.NONE, s -> new int[] {heads, s.rows(), 1},
                         new int[] {128, 1, 1}, 0, 0));
     }

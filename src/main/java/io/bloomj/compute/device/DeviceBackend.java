@@ -35,33 +35,12 @@ public abstract class DeviceBackend implements Backend {
     /** The pairs of ops this backend runs as one kernel. */
     public abstract Set<Fusion> fusions();
 
-    /**
-     * Whether this backend's plans run steps that mix sequences (batched decoding, paged KV); those
-     * that do not run one sequence per step and support only one-sequence graphs.
-     */
-    public boolean batchedSteps() {
-        return false;
-    }
-
-    /**
-     * Whether an op belongs to a one-sequence graph (one KV block holding the whole context, one
-     * row of seen tokens): the device plans run one sequence per step.
-     */
-    protected static boolean oneSequence(Op op) {
-        return switch (op) {
-            case Op.KvStore k -> k.blocks() == 1;
-            case Op.AlibiAttention a -> a.blocks() == 1;
-            case Op.Sample s -> s.seen().rows() == 1;
-            default -> true;
-        };
-    }
-
     /** Device bytes a launch needs besides the graph's buffers and the weights (partial results). */
     protected abstract long scratchBytes(Launch launch, Graph graph);
 
     /** Device bytes a plan of {@code graph} allocates once for its steps' own inputs besides the token ids (row tables). */
     protected long stepScratchBytes(Graph graph) {
-        return 0;
+        return RowTables.of(graph).bytes(graph);
     }
 
     /** Records the lowered graph as launches of this backend's kernels. */

@@ -39,6 +39,18 @@ public abstract class RecordedPlan implements ExecutionPlan {
     protected final Arena arena = Arena.ofShared();
     /** The step's token ids, one int per row. */
     protected final DeviceBuffer tokens;
+    /**
+     * The step's rows as the kernels read them: position ({@code rowpos}), where the row's
+     * sequence's row of the block table starts ({@code rowtab}, {@code slot * blocksPerSlot}), slot
+     * ({@code rowslot}); the step rows that need logits, ascending ({@code logitrows}); the block
+     * table ({@code table}). A one-sequence graph's KV cache is one block of the whole context, so
+     * its rows' tables and slots are 0 and its block table {@code [0]}, written once; its steps
+     * upload positions and logits rows only.
+     */
+    protected final DeviceBuffer rowpos, rowtab, rowslot, logitrows, table;
+    /** Whether the graph holds several sequences ({@link RowTables#batched()}). */
+    protected final boolean batched;
+    private final MemorySegment hostRows;
     private final StepBounds bounds;
     private final Map<Buffer, DeviceBuffer> buffers = new HashMap<>();
     private final java.util.Set<Buffer> sharedBuffers;
@@ -62,8 +74,21 @@ public abstract class RecordedPlan implements ExecutionPlan {
                 buffers.put(b, sharedBuffers.contains(b) ? backend.acquireShared(b) : memory.allocate(b.elements() * Float.BYTES, b.name()));
             }
             tokens = scratch((long) graph.maxRows() * Integer.BYTES, "tokens");
+            RowTables t = RowTables.of(graph);
+            batched = t.batched();
+            rowpos = scratch((long) graph.maxRows() * Integer.BYTES, "row positions");
+            rowtab = scratch((long) graph.maxRows() * Integer.BYTES, "row block tables");
+            rowslot = scratch((long) graph.maxRows() * Integer.BYTES, "row slots");
+            logitrows = scratch((long) t.logitRows() * Integer.BYTES, "logits rows");
+            table = scratch((long) t.tableInts() * Integer.BYTES, "block table");
+            hostRows = arena.allocate((long) Math.max(graph.maxRows(), t.tableInts()) * Integer.BYTES, 16);
+            hostRows.fill((byte) 0);
+            memory.write(rowtab, 0, hostRows, (long) graph.maxRows() * Integer.BYTES);
+            memory.write(rowslot, 0, hostRows, (long) graph.maxRows() * Integer.BYTES);
+            memory.write(table, 0, hostRows, Integer.BYTES);
         } catch (RuntimeException e) {
             release();
+            arena.close();
             throw e;
         }
         hostTokens = arena.allocate((long) graph.maxRows() * Integer.BYTES, 16);
@@ -85,11 +110,34 @@ public abstract class RecordedPlan implements ExecutionPlan {
     /** Waits until everything enqueued has finished. */
     protected abstract void finish();
 
-    /** Puts the step's inputs on the device before its launches; the default uploads the token ids. */
+    /** Puts the step's inputs on the device before its launches: token ids and row tables. */
     protected void beginStep(Step step) {
         int[] t = step.tokens();
         MemorySegment.copy(t, 0, hostTokens, ValueLayout.JAVA_INT, 0, t.length);
         memory.write(tokens, 0, hostTokens, (long) t.length * Integer.BYTES);
+        int n = step.rows();
+        upload(rowpos, step.positions(), n);
+        upload(logitrows, step.logitRowIndex(), step.logitRows());
+        if (!batched) return;
+        int[] tab = new int[n];
+        for (int r = 0; r < n; r++) tab[r] = step.slots()[r] * step.blocksPerSlot();
+        upload(rowtab, tab, n);
+        upload(rowslot, step.slots(), n);
+        int[] blocks = step.blockTable();
+        if (blocks == null) {
+            // No table: slot s is block s.
+            int slots = 1;
+            for (int s : step.slots()) slots = Math.max(slots, s + 1);
+            blocks = new int[slots];
+            for (int i = 0; i < slots; i++) blocks[i] = i;
+        }
+        upload(table, blocks, blocks.length);
+    }
+
+    private void upload(DeviceBuffer b, int[] values, int count) {
+        if ((long) count * Integer.BYTES > b.bytes()) throw new IllegalArgumentException(count + " values exceed " + b);
+        MemorySegment.copy(values, 0, hostRows, ValueLayout.JAVA_INT, 0, count);
+        memory.write(b, 0, hostRows, (long) count * Integer.BYTES);
     }
 
     /** Runs the step from a captured replay instead of launch by launch; returns false where there is none. */
@@ -127,9 +175,6 @@ public abstract class RecordedPlan implements ExecutionPlan {
     @Override
     public final StepResult execute(Step step) {
         bounds.check(step);
-        if (!backend.batchedSteps() && !step.isSingleSequence()) {
-            throw new IllegalArgumentException("the " + backend.name() + " backend runs one sequence per step");
-        }
         synchronized (backend) {
             if (backend.isClosed()) throw new ClosedException("the " + backend.name() + " backend");
             if (closed) throw new ClosedException("this plan");

@@ -149,20 +149,9 @@ public final class OpenClBackend extends DeviceBackend {
         return style == KernelStyle.CPU ? EnumSet.allOf(Fusion.class) : EnumSet.of(Fusion.MATMUL_GELU, Fusion.MATMUL_RESIDUAL);
     }
 
-    /** Steps may mix sequences: per-row positions and block tables, logits rows gathered, a draw per sequence. */
-    @Override
-    public boolean batchedSteps() {
-        return true;
-    }
-
-    @Override
-    protected long stepScratchBytes(Graph graph) {
-        return OpenClPlan.RowTables.of(graph).bytes(graph);
-    }
-
     @Override
     protected long scratchBytes(Launch launch, Graph graph) {
-        boolean batched = OpenClPlan.RowTables.of(graph).batched();
+        boolean batched = io.bloomj.compute.device.RowTables.of(graph).batched();
         return switch (launch.kernel()) {
             case Kernel.LmHeadArgmax h -> 8L * h.token().rows() * (h.table().rows() / (4 * workGroups.lmHead()) + 2)
                     + (batched ? 4L * h.logits().rows() * h.table().cols() : 0);

@@ -3,8 +3,6 @@ package io.bloomj.compute.opencl;
 import io.bloomj.compute.Buffer;
 import io.bloomj.compute.Graph;
 import io.bloomj.compute.Step;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import io.bloomj.compute.device.DeviceBuffer;
 import io.bloomj.compute.device.DeviceLaunch;
 import io.bloomj.compute.device.DeviceMatrix;
@@ -34,90 +32,13 @@ final class OpenClPlan extends RecordedPlan {
     private final boolean gpu;
     private final WorkGroups groups;
 
-    /**
-     * The step's rows as the kernels read them: position, where the row's sequence's block table
-     * starts ({@code rowtab}, {@code slot * blocksPerSlot}), slot; the rows that need logits; the
-     * block table. One-sequence graphs upload only the positions: their table is {@code [0]}.
-     */
-    private final DeviceBuffer rowpos, rowtab, rowslot, logitrows, table;
-    private final MemorySegment hostRows;
-    /** Whether the graph holds several sequences (a KV pool of blocks, rows of seen tokens). */
-    private final boolean batched;
-
     OpenClPlan(OpenClBackend backend, Graph graph, List<Launch> lowered) {
         super(backend, graph);
         this.cl = backend;
         this.ctx = backend.ctx;
         this.gpu = backend.style() == KernelStyle.GPU;
         this.groups = backend.workGroups();
-        RowTables t = RowTables.of(graph);
-        this.batched = t.batched();
-        try {
-            rowpos = scratch((long) graph.maxRows() * Integer.BYTES, "row positions");
-            rowtab = scratch((long) graph.maxRows() * Integer.BYTES, "row block tables");
-            rowslot = scratch((long) graph.maxRows() * Integer.BYTES, "row slots");
-            logitrows = scratch((long) t.logitRows() * Integer.BYTES, "logits rows");
-            table = scratch((long) t.tableInts() * Integer.BYTES, "block table");
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-        hostRows = arena.allocate((long) Math.max(graph.maxRows(), t.tableInts()) * Integer.BYTES, 16);
-        // One sequence: slot 0, block 0 for every row, written once.
-        hostRows.fill((byte) 0);
-        memory.write(rowtab, 0, hostRows, (long) graph.maxRows() * Integer.BYTES);
-        memory.write(rowslot, 0, hostRows, (long) graph.maxRows() * Integer.BYTES);
-        memory.write(table, 0, hostRows, Integer.BYTES);
         record(lowered);
-    }
-
-    /** Sizes of a plan's row tables (see {@link OpenClBackend#stepScratchBytes}). */
-    record RowTables(boolean batched, int logitRows, int tableInts) {
-        static RowTables of(Graph graph) {
-            int slots = 1, blocks = 1;
-            for (io.bloomj.compute.Op op : graph.ops()) {
-                if (op instanceof io.bloomj.compute.Op.KvStore k) blocks = Math.max(blocks, k.blocks());
-                if (op instanceof io.bloomj.compute.Op.Sample sm) slots = Math.max(slots, sm.seen().rows());
-            }
-            int logits = graph.logits() == null ? 1 : graph.logits().rows();
-            return new RowTables(slots > 1 || blocks > 1, logits, (int) Math.min(Integer.MAX_VALUE / 4, (long) slots * blocks));
-        }
-
-        long bytes(Graph graph) {
-            return (3L * graph.maxRows() + logitRows + tableInts) * Integer.BYTES;
-        }
-    }
-
-    @Override
-    protected void beginStep(Step step) {
-        super.beginStep(step);
-        int n = step.rows();
-        upload(rowpos, step.positions(), n);
-        if (!batched) return;
-        int[] tab = new int[n];
-        for (int r = 0; r < n; r++) tab[r] = step.slots()[r] * step.blocksPerSlot();
-        upload(rowtab, tab, n);
-        upload(rowslot, step.slots(), n);
-        upload(logitrows, step.logitRowIndex(), step.logitRows());
-        int[] t = step.blockTable();
-        if (t == null) {
-            // No table: slot s is block s.
-            t = new int[graph.ops().isEmpty() ? 1 : Math.max(1, maxSlot(step) + 1)];
-            for (int i = 0; i < t.length; i++) t[i] = i;
-        }
-        upload(table, t, t.length);
-    }
-
-    private static int maxSlot(Step step) {
-        int m = 0;
-        for (int s : step.slots()) m = Math.max(m, s);
-        return m;
-    }
-
-    private void upload(DeviceBuffer b, int[] values, int count) {
-        if ((long) count * Integer.BYTES > b.bytes()) throw new IllegalArgumentException(count + " values exceed " + b);
-        MemorySegment.copy(values, 0, hostRows, ValueLayout.JAVA_INT, 0, count);
-        memory.write(b, 0, hostRows, (long) count * Integer.BYTES);
     }
 
     private int gemvGroup() {
