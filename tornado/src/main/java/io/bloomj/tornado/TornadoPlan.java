@@ -1,0 +1,420 @@
+package io.bloomj.tornado;
+
+import io.bloomj.BloomjException;
+import io.bloomj.ClosedException;
+import io.bloomj.compute.Buffer;
+import io.bloomj.compute.ExecutionPlan;
+import io.bloomj.compute.Graph;
+import io.bloomj.compute.Profile;
+import io.bloomj.compute.SamplingParams;
+import io.bloomj.compute.Step;
+import io.bloomj.compute.StepBounds;
+import io.bloomj.compute.StepResult;
+import io.bloomj.compute.device.Kernel;
+import io.bloomj.compute.device.Launch;
+import io.bloomj.compute.device.Lowering;
+import io.bloomj.compute.device.RowTables;
+import io.bloomj.tensor.Weight;
+import io.bloomj.tornado.kernels.Add;
+import io.bloomj.tornado.kernels.AlibiAttention;
+import io.bloomj.tornado.kernels.Argmax;
+import io.bloomj.tornado.kernels.Embedding;
+import io.bloomj.tornado.kernels.Gelu;
+import io.bloomj.tornado.kernels.KvStore;
+import io.bloomj.tornado.kernels.LayerNorm;
+import io.bloomj.tornado.kernels.LmHead;
+import io.bloomj.tornado.kernels.Matmul;
+import io.bloomj.tornado.kernels.Sample;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToLongFunction;
+
+/**
+ * A lowered graph as one TornadoVM task graph, replayed by one execution plan every step: a task
+ * per kernel record (the matmul's GEMV and GEMM both, each doing nothing when the step has no rows
+ * of its kind), weights, decode tables and graph buffers sent once ({@code FIRST_EXECUTION}) and
+ * kept on the device, the step's inputs (step sizes, token ids, row tables, sampling values, seen
+ * rows to clear) sent every step, nothing read back unless asked. Scalars are compiled into the
+ * kernels, so everything that changes per step is in those arrays; the grids follow the step's rows
+ * through the {@link GridScheduler}, updated before each execute.
+ */
+final class TornadoPlan implements ExecutionPlan {
+    private static final int DECODE_ROWS = 1;
+
+    private final TornadoVmBackend backend;
+    private final Graph graph;
+    private final StepBounds bounds;
+    private final String name;
+    private final Map<Buffer, FloatArray> arrays = new IdentityHashMap<>();
+    private final Set<Buffer> seenBuffers = new LinkedHashSet<>();
+    private final IntArray step = new IntArray(4);
+    private final IntArray tokens, rowpos, rowtab, rowslot, logitrows, table, clear;
+    private final FloatArray fparams;
+    private final IntArray iparams;
+    private final LongArray lparams;
+    private final boolean batched;
+    private final List<Sized> grids = new ArrayList<>();
+    private final GridScheduler scheduler = new GridScheduler();
+    private final TornadoExecutionPlan plan;
+    private final Profile profile = new Profile();
+    private final KernelContext ctx = new KernelContext();
+    /** The array passed where a kernel reads nothing (no residual). */
+    private final FloatArray none = new FloatArray(1);
+    private final List<Integer> pendingClears = new ArrayList<>();
+    private TornadoExecutionResult last;
+    private boolean profiling;
+    private boolean closed;
+    private int taskCount;
+
+    /** A task's grid and how its global size follows the step (a 2D grid's second dimension in {@code y}). */
+    private record Sized(WorkerGrid grid, ToLongFunction<Step> x, ToLongFunction<Step> y) {}
+
+    private static final java.util.concurrent.atomic.AtomicInteger PLANS = new java.util.concurrent.atomic.AtomicInteger();
+
+    TornadoPlan(TornadoVmBackend backend, Graph graph) {
+        this.backend = backend;
+        this.graph = graph;
+        this.bounds = StepBounds.of(graph);
+        this.name = "bloomj" + PLANS.incrementAndGet();
+        List<Launch> launches = Lowering.lower(graph, backend, backend.fusions());
+        RowTables t = RowTables.of(graph);
+        batched = t.batched();
+        int maxRows = graph.maxRows();
+        tokens = new IntArray(maxRows);
+        rowpos = new IntArray(maxRows);
+        rowtab = new IntArray(maxRows);
+        rowslot = new IntArray(maxRows);
+        logitrows = new IntArray(Math.max(1, t.logitRows()));
+        table = new IntArray(Math.max(1, t.tableInts()));
+        int slots = 1;
+        for (var op : graph.ops()) {
+            if (op instanceof io.bloomj.compute.Op.Sample s) {
+                slots = Math.max(slots, s.seen().rows());
+                seenBuffers.add(s.seen());
+            }
+        }
+        clear = new IntArray(1 + slots);
+        fparams = new FloatArray(Sample.FLOATS * Math.max(1, t.logitRows()));
+        iparams = new IntArray(Sample.INTS * Math.max(1, t.logitRows()));
+        lparams = new LongArray(Sample.LONGS * Math.max(1, t.logitRows()));
+        for (Buffer b : graph.buffers()) {
+            if (b.elements() > Integer.MAX_VALUE - 64) throw new BloomjException("buffer " + b + " is too large for one TornadoVM array");
+            arrays.put(b, new FloatArray((int) b.elements()));
+        }
+        TaskGraph g = new TaskGraph(name)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, step, tokens, rowpos, rowtab, rowslot, logitrows, table, clear, fparams, iparams, lparams);
+        Set<Object> once = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Launch l : launches) once.addAll(resident(l.kernel()));
+        once.addAll(arrays.values());
+        once.add(none);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
+        for (Launch l : launches) bind(g, l.kernel());
+        g.transferToHost(DataTransferMode.UNDER_DEMAND, arrays.values().toArray());
+        plan = new TornadoExecutionPlan(g.snapshot());
+        plan.withDevice(backend.device().device()).withGridScheduler(scheduler);
+    }
+
+    /** The weights, decode tables and constant vectors a kernel reads (sent once, resident). */
+    private List<Object> resident(Kernel k) {
+        List<Object> out = new ArrayList<>();
+        switch (k) {
+            case Kernel.Embedding e -> out.addAll(List.of(backend.matrix(e.table()), backend.decodeTable(e.table().dtype())));
+            case Kernel.LayerNorm n -> out.addAll(List.of(backend.vector(n.gamma(), n.in().cols()), backend.vector(n.beta(), n.in().cols())));
+            case Kernel.Matmul m -> out.addAll(List.of(backend.matrix(m.weight()), backend.decodeTable(m.weight().dtype()),
+                    backend.vector(m.bias(), m.weight().rows())));
+            case Kernel.LmHead h -> out.addAll(List.of(backend.matrix(h.table()), backend.decodeTable(h.table().dtype())));
+            case Kernel.AlibiAttention a -> out.add(slopes(a));
+            default -> { }
+        }
+        return out;
+    }
+
+    private final Map<Kernel.AlibiAttention, FloatArray> slopes = new IdentityHashMap<>();
+
+    private FloatArray slopes(Kernel.AlibiAttention a) {
+        return slopes.computeIfAbsent(a, k -> FloatArray.fromArray(k.slopes()));
+    }
+
+    private FloatArray a(Buffer b) {
+        FloatArray f = arrays.get(b);
+        if (f == null) throw new IllegalArgumentException("buffer " + b + " is not part of this plan's graph");
+        return f;
+    }
+
+    private String task(String kind) {
+        return "t" + (taskCount++) + "_" + kind;
+    }
+
+    /** A 1D grid of one work-item per element of the step's rows. */
+    private void elementwise(String id, ToLongFunction<Step> items) {
+        grid(id, new WorkerGrid1D(1), items, null, 0, 0);
+    }
+
+    /** A 1D grid of work-groups of {@code local}: {@code groups(step)} of them. */
+    private void groups(String id, int local, ToLongFunction<Step> groups) {
+        grid(id, new WorkerGrid1D(local), s -> Math.max(1, groups.applyAsLong(s)) * local, null, local, 0);
+    }
+
+    private void grid(String id, WorkerGrid w, ToLongFunction<Step> x, ToLongFunction<Step> y, int localX, int localY) {
+        if (localX > 0) w.setLocalWork(localX, Math.max(1, localY), 1);
+        else w.setLocalWorkToNull();
+        scheduler.addWorkerGrid(name + "." + id, w);
+        grids.add(new Sized(w, x, y));
+    }
+
+    private void bind(TaskGraph g, Kernel k) {
+        switch (k) {
+            case Kernel.Embedding e -> {
+                String id = task("embedding");
+                int cols = e.table().cols();
+                g.task(id, Embedding::embedding, ctx, backend.matrix(e.table()), backend.decodeTable(e.table().dtype()), tokens, a(e.out()), cols, step);
+                elementwise(id, s -> (long) s.rows() * cols);
+            }
+            case Kernel.LayerNorm n -> {
+                String id = task("layer_norm");
+                int cols = n.in().cols();
+                if (a(n.in()) == a(n.out())) throw new IllegalArgumentException("the tornado backend cannot run a layer norm in place: " + n.out());
+                g.task(id, LayerNorm::layerNorm, ctx, a(n.in()), backend.vector(n.gamma(), cols), backend.vector(n.beta(), cols), a(n.out()), cols,
+                        n.eps());
+                groups(id, LayerNorm.GROUP, Step::rows);
+            }
+            case Kernel.Matmul m -> matmul(g, m);
+            case Kernel.LmHead h -> {
+                String id = task("lm_head");
+                Weight w = h.table();
+                g.task(id, LmHead::lmHead, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows, w.cols(),
+                        w.rows(), step);
+                groups(id, Matmul.GEMV_GROUP, s -> w.rows());
+            }
+            case Kernel.LmHeadArgmax h -> throw new IllegalStateException("the tornado backend does not fuse the LM head with the argmax");
+            case Kernel.Argmax am -> {
+                String id = task("argmax");
+                g.task(id, Argmax::argmax, ctx, a(am.logits()), a(am.token()), am.logits().cols());
+                groups(id, Argmax.GROUP, Step::logitRows);
+            }
+            case Kernel.Gelu ge -> {
+                String id = task("gelu");
+                int cols = ge.in().cols();
+                if (a(ge.in()) == a(ge.out())) g.task(id, Gelu::geluInPlace, ctx, a(ge.out()), cols, step);
+                else g.task(id, Gelu::gelu, ctx, a(ge.in()), a(ge.out()), cols, step);
+                elementwise(id, s -> (long) s.rows() * cols);
+            }
+            case Kernel.Add ad -> {
+                String id = task("add");
+                int cols = ad.out().cols();
+                if (a(ad.a()) == a(ad.b())) throw new IllegalArgumentException("the tornado backend cannot add a buffer to itself: " + ad.a());
+                if (a(ad.out()) == a(ad.a())) g.task(id, Add::addInPlace, ctx, a(ad.out()), a(ad.b()), cols, step);
+                else if (a(ad.out()) == a(ad.b())) g.task(id, Add::addInPlace, ctx, a(ad.out()), a(ad.a()), cols, step);
+                else g.task(id, Add::add, ctx, a(ad.a()), a(ad.b()), a(ad.out()), cols, step);
+                elementwise(id, s -> (long) s.rows() * cols);
+            }
+            case Kernel.KvStore kv -> {
+                String id = task("kv_store");
+                int width = kv.heads() * kv.headDim();
+                g.task(id, KvStore::kvStore, ctx, a(kv.qkv()), a(kv.q()), a(kv.kCache()), a(kv.vCache()), kv.heads(), kv.headDim(), kv.capacity(),
+                        rowpos, rowtab, table, step);
+                elementwise(id, s -> (long) s.rows() * width);
+            }
+            case Kernel.AlibiAttention at -> {
+                String id = task("alibi_attention");
+                if (a(at.q()) == a(at.out())) throw new IllegalArgumentException("the tornado backend cannot run attention in place: " + at.out());
+                g.task(id, AlibiAttention::alibiAttention, ctx, a(at.q()), a(at.kCache()), a(at.vCache()), a(at.out()), slopes(at), at.heads(),
+                        at.headDim(), at.capacity(), at.scale(), rowpos, rowtab, table);
+                groups(id, AlibiAttention.GROUP, s -> (long) s.rows() * at.heads());
+            }
+            case Kernel.MarkSeen ms -> {
+                int vocab = ms.seen().cols();
+                String clearId = task("clear_seen");
+                g.task(clearId, Sample::clearSeen, ctx, a(ms.seen()), clear, vocab);
+                elementwise(clearId, s -> Math.max(1, (long) clear.get(0) * vocab));
+                String id = task("mark_seen");
+                g.task(id, Sample::markSeen, ctx, tokens, a(ms.seen()), rowslot, vocab, step);
+                elementwise(id, Step::rows);
+            }
+            case Kernel.Sample sm -> {
+                String id = task("sample");
+                IntArray keys = new IntArray(sm.logits().rows() * sm.logits().cols()), minKey = new IntArray(3 * sm.logits().rows());
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, keys, minKey);
+                g.task(id, Sample::sample, ctx, a(sm.logits()), a(sm.seen()), a(sm.token()), fparams, iparams, lparams, rowslot, logitrows,
+                        keys, minKey, sm.logits().cols(), step);
+                groups(id, Sample.GROUP, Step::logitRows);
+            }
+        }
+    }
+
+    private void matmul(TaskGraph g, Kernel.Matmul m) {
+        Weight w = m.weight();
+        int K = w.cols(), N = w.rows();
+        int act = m.epilogue() == Kernel.Epilogue.GELU ? 1 : 0;
+        // TornadoVM cannot take one array as two arguments (its scheduler never finishes): the
+        // residual is passed only when it is another buffer, else flagged (2: y's own value).
+        int hasRes = m.epilogue() != Kernel.Epilogue.RESIDUAL ? 0 : a(m.residual()) == a(m.out()) ? 2 : 1;
+        FloatArray y = a(m.out()), res = hasRes == 1 ? a(m.residual()) : none;
+        if (a(m.in()) == a(m.out())) throw new IllegalArgumentException("the tornado backend cannot run a matmul in place: " + m.out());
+        ShortArray wm = backend.matrix(w);
+        FloatArray decode = backend.decodeTable(w.dtype()), bias = backend.vector(m.bias(), N);
+        if (m.variant() == Kernel.Variant.GEMV) {
+            String id = task("matmul_gemv");
+            g.task(id, Matmul::gemv, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step);
+            groups(id, Matmul.GEMV_GROUP, s -> N);
+        } else {
+            String id = task("matmul_gemm");
+            g.task(id, Matmul::gemm, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step);
+            int tile = Matmul.TILE;
+            grid(id, new WorkerGrid2D(tile, tile), s -> (long) ceil(N, tile) * tile,
+                    s -> (long) Math.max(1, ceil(s.rows() - s.decodeRows(), tile)) * tile, tile, tile);
+        }
+    }
+
+    private static int ceil(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    @Override
+    public StepResult execute(Step s) {
+        bounds.check(s);
+        synchronized (backend) {
+            if (closed) throw new ClosedException("this plan");
+            fill(s);
+            for (Sized z : grids) {
+                if (z.y() == null) z.grid().setGlobalWork(z.x().applyAsLong(s), 1, 1);
+                else z.grid().setGlobalWork(z.x().applyAsLong(s), z.y().applyAsLong(s), 1);
+            }
+            if (profiling) plan.withProfiler(ProfilerMode.SILENT);
+            else plan.withoutProfiler();
+            last = plan.execute();
+            pendingClears.clear();
+            if (!profiling) return StepResult.unprofiled();
+            Profile p = new Profile();
+            long nanos = last.getProfilerResult().getDeviceKernelTime();
+            p.record("tornado", nanos, 0);
+            profile.record("tornado", nanos, 0);
+            return new StepResult(p);
+        }
+    }
+
+    /** The step's inputs into the arrays sent every execution. */
+    private void fill(Step s) {
+        int n = s.rows();
+        step.set(0, n);
+        step.set(DECODE_ROWS, s.decodeRows());
+        step.set(2, s.logitRows());
+        for (int r = 0; r < n; r++) {
+            tokens.set(r, s.tokens()[r]);
+            rowpos.set(r, s.positions()[r]);
+            rowtab.set(r, batched ? s.slots()[r] * s.blocksPerSlot() : 0);
+            rowslot.set(r, batched ? s.slots()[r] : 0);
+        }
+        for (int i = 0; i < s.logitRows(); i++) {
+            logitrows.set(i, s.logitRowIndex()[i]);
+            SamplingParams p = s.samplings()[i];
+            iparams.set(i * Sample.INTS, p == null ? 0 : 1);
+            if (p == null) continue;
+            fparams.set(i * Sample.FLOATS, p.temperature());
+            fparams.set(i * Sample.FLOATS + 1, p.topP());
+            fparams.set(i * Sample.FLOATS + 2, p.minP());
+            fparams.set(i * Sample.FLOATS + 3, p.repetitionPenalty());
+            iparams.set(i * Sample.INTS + 1, p.topK());
+            lparams.set(i * Sample.LONGS, p.seed());
+            lparams.set(i * Sample.LONGS + 1, p.counter());
+        }
+        int[] blocks = s.blockTable();
+        if (!batched || blocks == null) {
+            int slots = 1;
+            for (int sl : s.slots()) slots = Math.max(slots, sl + 1);
+            for (int i = 0; i < Math.min(slots, table.getSize()); i++) table.set(i, batched ? i : 0);
+        } else {
+            if (blocks.length > table.getSize()) throw new IllegalArgumentException(blocks.length + " block table entries exceed " + table.getSize());
+            for (int i = 0; i < blocks.length; i++) table.set(i, blocks[i]);
+        }
+        clear.set(0, pendingClears.size());
+        for (int i = 0; i < pendingClears.size(); i++) clear.set(1 + i, pendingClears.get(i));
+    }
+
+    @Override
+    public void read(Buffer buffer, int rows, float[] dst) {
+        FloatArray f = a(buffer);
+        synchronized (backend) {
+            if (last != null) last.transferToHost(f);
+            int n = rows * buffer.cols();
+            for (int i = 0; i < n; i++) dst[i] = f.get(i);
+        }
+    }
+
+    @Override
+    public void write(Buffer buffer, int rows, float[] src) {
+        writeRows(buffer, 0, rows, src);
+    }
+
+    /**
+     * Before the first step, any buffer (it goes to the device with the first step); after it, only
+     * zeroed rows of the seen-tokens buffer (a sequence starting in a slot), which a task clears at
+     * the start of the next step. TornadoVM has no host-to-device copy outside an execution.
+     */
+    @Override
+    public void writeRows(Buffer buffer, int firstRow, int rows, float[] src) {
+        if (firstRow < 0 || firstRow + rows > buffer.rows()) throw new IllegalArgumentException("rows outside " + buffer);
+        FloatArray f = a(buffer);
+        synchronized (backend) {
+            if (last == null) {
+                int base = firstRow * buffer.cols();
+                for (int i = 0; i < rows * buffer.cols(); i++) f.set(base + i, src[i]);
+                return;
+            }
+            boolean zeros = true;
+            for (int i = 0; i < rows * buffer.cols() && zeros; i++) zeros = src[i] == 0f;
+            if (!zeros || !seenBuffers.contains(buffer)) {
+                throw new UnsupportedOperationException("the tornado backend writes " + buffer + " only before the first step");
+            }
+            for (int r = firstRow; r < firstRow + rows; r++) if (!pendingClears.contains(r)) pendingClears.add(r);
+        }
+    }
+
+    @Override
+    public void setProfiling(boolean enabled) {
+        profiling = enabled;
+    }
+
+    @Override
+    public Profile profile() {
+        return profile;
+    }
+
+    @Override
+    public void close() {
+        synchronized (backend) {
+            if (closed) return;
+            closed = true;
+            try {
+                plan.close();
+            } catch (TornadoExecutionPlanException e) {
+                throw new BloomjException("TornadoVM could not release the plan's device memory", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TornadoPlan[" + taskCount + " tasks on " + backend.description() + "]";
+    }
+}

@@ -1,0 +1,35 @@
+package io.bloomj.tornado.kernels;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+
+/** Logits of the step's rows that need them: logits row i = table . x row logitrows[i] (the tied embedding). */
+public final class LmHead {
+    private LmHead() {}
+
+    /** One work-group of {@link Matmul#GEMV_GROUP} per vocabulary row, as the GEMV. */
+    public static void lmHead(KernelContext ctx, ShortArray table, FloatArray decode, FloatArray x, FloatArray logits, IntArray logitrows,
+                              int K, int vocab, IntArray step) {
+        int o = ctx.groupIdx;
+        int lid = ctx.localIdx;
+        int n = ctx.localGroupSizeX;
+        float[] red = ctx.allocateFloatLocalArray(32);
+        int rows = step.get(2);
+        int wbase = o * K;
+        for (int i = 0; i < rows; i++) {
+            int xb = logitrows.get(i) * K;
+            float s = 0f;
+            for (int k = lid; k < K; k += n) s += decode.get(table.get(wbase + k) & 0xFFFF) * x.get(xb + k);
+            red[lid] = s;
+            ctx.localBarrier();
+            for (int st = n / 2; st > 0; st >>= 1) {
+                if (lid < st) red[lid] += red[lid + st];
+                ctx.localBarrier();
+            }
+            if (lid == 0 && o < vocab) logits.set(i * vocab + o, red[0]);
+            ctx.localBarrier();
+        }
+    }
+}

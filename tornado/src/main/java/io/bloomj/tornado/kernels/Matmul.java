@@ -1,0 +1,86 @@
+package io.bloomj.tornado.kernels;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+
+/**
+ * {@code y[r, o] = act(W[o] . x[r] + bias[o]) (+ res[r, o])} with 16-bit weights W [N, K]: a GEMV over
+ * the step's decode rows [0, step[1]) and a tiled GEMM over its prompt rows [step[1], step[0]). Each
+ * output's sum runs in an order fixed by K alone, so a row gets the same bits in any step.
+ *   act: 0 none, 1 BLOOM's tanh GELU; hasRes: 1 adds res (the residual connection fused in), 2 adds
+ *   y's own value (the residual is the output buffer: TornadoVM cannot take one array as two arguments).
+ */
+public final class Matmul {
+    private Matmul() {}
+
+    /** GEMV work-group size (one work-group per output). */
+    public static final int GEMV_GROUP = 32;
+    /** GEMM tile: TILE x TILE outputs per work-group of TILE x TILE. */
+    public static final int TILE = 16;
+
+    static float finish(float acc, FloatArray bias, int o, int act) {
+        float v = acc + bias.get(o);
+        if (act == 1) v = Gelu.bloomGelu(v);
+        return v;
+    }
+
+    /** One work-group per output o: its work-items stride over k, then a tree sum in local memory. */
+    public static void gemv(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
+                            int K, int N, int act, int hasRes, IntArray step) {
+        int o = ctx.groupIdx;
+        int lid = ctx.localIdx;
+        int n = ctx.localGroupSizeX;
+        float[] red = ctx.allocateFloatLocalArray(32);
+        int rows = step.get(1);
+        int wbase = o * K;
+        for (int r = 0; r < rows; r++) {
+            float s = 0f;
+            for (int k = lid; k < K; k += n) s += decode.get(w.get(wbase + k) & 0xFFFF) * x.get(r * K + k);
+            red[lid] = s;
+            ctx.localBarrier();
+            for (int st = n / 2; st > 0; st >>= 1) {
+                if (lid < st) red[lid] += red[lid + st];
+                ctx.localBarrier();
+            }
+            if (lid == 0 && o < N) {
+                int at = r * N + o;
+                float v = finish(red[0], bias, o, act);
+                y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
+            }
+            ctx.localBarrier();
+        }
+    }
+
+    /**
+     * TILE x TILE outputs per work-group over the prompt rows: x and W tiles of TILE columns staged
+     * in local memory, each work-item summing its output over k in order.
+     */
+    public static void gemm(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
+                            int K, int N, int act, int hasRes, IntArray step) {
+        int lo = ctx.localIdx;
+        int lr = ctx.localIdy;
+        int rows = step.get(0);
+        int o0 = ctx.groupIdx * 16;
+        int r0 = step.get(1) + ctx.groupIdy * 16;
+        float[] xs = ctx.allocateFloatLocalArray(256);
+        float[] ws = ctx.allocateFloatLocalArray(256);
+        float acc = 0f;
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            int k = k0 + lo;
+            xs[lr * 16 + lo] = (r0 + lr < rows && k < K) ? x.get((r0 + lr) * K + k) : 0f;
+            ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? decode.get(w.get((o0 + lr) * K + k) & 0xFFFF) : 0f;
+            ctx.localBarrier();
+            for (int kk = 0; kk < 16; kk++) acc += xs[lr * 16 + kk] * ws[lo * 16 + kk];
+            ctx.localBarrier();
+        }
+        int o = o0 + lo;
+        int r = r0 + lr;
+        if (o < N && r < rows) {
+            int at = r * N + o;
+            float v = finish(acc, bias, o, act);
+            y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
+        }
+    }
+}
