@@ -26,6 +26,9 @@ import io.bloomj.tornado.kernels.LmHead;
 import io.bloomj.tornado.kernels.Matmul;
 import io.bloomj.tornado.kernels.Sample;
 import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.common.TaskPackage;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -82,6 +85,7 @@ final class TornadoPlan implements ExecutionPlan {
     private final FloatArray none = new FloatArray(1);
     private final List<Integer> pendingClears = new ArrayList<>();
     private TornadoExecutionResult last;
+    private final int graphCount;
     private boolean profiling;
     private boolean closed;
     private int taskCount;
@@ -121,33 +125,64 @@ final class TornadoPlan implements ExecutionPlan {
             if (b.elements() > Integer.MAX_VALUE - 64) throw new BloomjException("buffer " + b + " is too large for one TornadoVM array");
             arrays.put(b, new FloatArray((int) b.elements()));
         }
-        TaskGraph g = new TaskGraph(name)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, step, tokens, rowpos, rowtab, rowslot, logitrows, table, clear, fparams, iparams, lparams);
-        Set<Object> once = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Launch l : launches) once.addAll(resident(l.kernel()));
-        once.addAll(arrays.values());
-        once.add(none);
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
-        for (Launch l : launches) bind(g, l.kernel());
-        g.transferToHost(DataTransferMode.UNDER_DEMAND, arrays.values().toArray());
-        plan = new TornadoExecutionPlan(g.snapshot());
+        for (Launch l : launches) bind(l.kernel());
+        Set<Object> perStep = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        perStep.addAll(List.of(step, tokens, rowpos, rowtab, rowslot, logitrows, table, clear, fparams, iparams, lparams));
+        List<ImmutableTaskGraph> graphs = split(perStep);
+        plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
+        graphCount = graphs.size();
         plan.withDevice(backend.device().device()).withGridScheduler(scheduler);
     }
 
-    /** The weights, decode tables and constant vectors a kernel reads (sent once, resident). */
-    private List<Object> resident(Kernel k) {
-        List<Object> out = new ArrayList<>();
-        switch (k) {
-            case Kernel.Embedding e -> out.addAll(List.of(backend.matrix(e.table()), backend.decodeTable(e.table().dtype())));
-            case Kernel.LayerNorm n -> out.addAll(List.of(backend.vector(n.gamma(), n.in().cols()), backend.vector(n.beta(), n.in().cols())));
-            case Kernel.Matmul m -> out.addAll(List.of(backend.matrix(m.weight()), backend.decodeTable(m.weight().dtype()),
-                    backend.vector(m.bias(), m.weight().rows())));
-            case Kernel.LmHead h -> out.addAll(List.of(backend.matrix(h.table()), backend.decodeTable(h.table().dtype())));
-            case Kernel.AlibiAttention a -> out.add(slopes(a));
-            default -> { }
+    /**
+     * TornadoVM keeps a task graph's own code in a fixed 8 KB buffer, about a hundred tasks: a whole
+     * model is cut into graphs of {@link #TASKS_PER_GRAPH} tasks, run in order by one execution plan.
+     * Each array goes to the device with the first graph that uses it (every execution for the step's
+     * inputs, once for everything else) and stays there. TornadoVM hands device buffers from a graph
+     * only to the graph executed right after it, so every graph consumes all the arrays of the graphs
+     * before it from its predecessor and persists them for its successor, used or not: the whole
+     * chain works on the same device buffers, and the last graph can read any of them back.
+     */
+    private List<ImmutableTaskGraph> split(Set<Object> perStep) {
+        Set<Object> outputs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        outputs.addAll(arrays.values());
+        Set<Object> known = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Object> chain = new ArrayList<>();
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        String previous = null;
+        for (int from = 0; from < specs.size(); from += TASKS_PER_GRAPH) {
+            List<Spec> chunk = specs.subList(from, Math.min(specs.size(), from + TASKS_PER_GRAPH));
+            String gname = name + "_" + graphs.size();
+            List<Object> every = new ArrayList<>(), once = new ArrayList<>();
+            for (Spec sp : chunk) {
+                for (Object o : sp.pkg().getTaskParameters()) {
+                    if (o instanceof TornadoNativeArray && known.add(o)) (perStep.contains(o) ? every : once).add(o);
+                }
+            }
+            TaskGraph g = new TaskGraph(gname);
+            if (previous != null) g.consumeFromDevice(previous, chain.toArray());
+            if (!every.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, every.toArray());
+            if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
+            for (Spec sp : chunk) {
+                g.addTask(sp.pkg());
+                scheduler.addWorkerGrid(gname + "." + sp.pkg().getId(), sp.grid());
+            }
+            chain.addAll(every);
+            chain.addAll(once);
+            boolean last = from + TASKS_PER_GRAPH >= specs.size();
+            if (!last) g.persistOnDevice(chain.toArray());
+            else g.transferToHost(DataTransferMode.UNDER_DEMAND, chain.stream().filter(outputs::contains).toArray());
+            graphs.add(g.snapshot());
+            previous = gname;
         }
-        return out;
+        return graphs;
     }
+
+    /**
+     * Tasks per task graph: well within TornadoVM's per-graph code buffer for kernels of up to 14
+     * arguments (the tests set fewer, so that every model they run spans several graphs).
+     */
+    static final int TASKS_PER_GRAPH = Integer.getInteger("bloomj.tornado.tasksPerGraph", 48);
 
     private final Map<Kernel.AlibiAttention, FloatArray> slopes = new IdentityHashMap<>();
 
@@ -178,91 +213,101 @@ final class TornadoPlan implements ExecutionPlan {
     private void grid(String id, WorkerGrid w, ToLongFunction<Step> x, ToLongFunction<Step> y, int localX, int localY) {
         if (localX > 0) w.setLocalWork(localX, Math.max(1, localY), 1);
         else w.setLocalWorkToNull();
-        scheduler.addWorkerGrid(name + "." + id, w);
+        Spec last = specs.getLast();
+        if (!last.pkg().getId().equals(id)) throw new IllegalStateException("grid for " + id + " after task " + last.pkg().getId());
+        specs.set(specs.size() - 1, new Spec(last.pkg(), w));
         grids.add(new Sized(w, x, y));
     }
 
-    private void bind(TaskGraph g, Kernel k) {
+    /** A kernel launch, its grid set by the next call to {@link #grid}. */
+    private record Spec(TaskPackage pkg, WorkerGrid grid) {}
+
+    private final List<Spec> specs = new ArrayList<>();
+
+    private void add(TaskPackage p) {
+        specs.add(new Spec(p, null));
+    }
+
+    private void bind(Kernel k) {
         switch (k) {
             case Kernel.Embedding e -> {
                 String id = task("embedding");
                 int cols = e.table().cols();
-                g.task(id, Embedding::embedding, ctx, backend.matrix(e.table()), backend.decodeTable(e.table().dtype()), tokens, a(e.out()), cols, step);
+                add(new TaskPackage(id, Embedding::embedding, ctx, backend.matrix(e.table()), backend.decodeTable(e.table().dtype()), tokens, a(e.out()), cols, step));
                 elementwise(id, s -> (long) s.rows() * cols);
             }
             case Kernel.LayerNorm n -> {
                 String id = task("layer_norm");
                 int cols = n.in().cols();
                 if (a(n.in()) == a(n.out())) throw new IllegalArgumentException("the tornado backend cannot run a layer norm in place: " + n.out());
-                g.task(id, LayerNorm::layerNorm, ctx, a(n.in()), backend.vector(n.gamma(), cols), backend.vector(n.beta(), cols), a(n.out()), cols,
-                        n.eps());
+                add(new TaskPackage(id, LayerNorm::layerNorm, ctx, a(n.in()), backend.vector(n.gamma(), cols), backend.vector(n.beta(), cols), a(n.out()), cols,
+                        n.eps()));
                 groups(id, LayerNorm.GROUP, Step::rows);
             }
-            case Kernel.Matmul m -> matmul(g, m);
+            case Kernel.Matmul m -> matmul(m);
             case Kernel.LmHead h -> {
                 String id = task("lm_head");
                 Weight w = h.table();
-                g.task(id, LmHead::lmHead, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows, w.cols(),
-                        w.rows(), step);
+                add(new TaskPackage(id, LmHead::lmHead, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows, w.cols(),
+                        w.rows(), step));
                 groups(id, Matmul.GEMV_GROUP, s -> w.rows());
             }
             case Kernel.LmHeadArgmax h -> throw new IllegalStateException("the tornado backend does not fuse the LM head with the argmax");
             case Kernel.Argmax am -> {
                 String id = task("argmax");
-                g.task(id, Argmax::argmax, ctx, a(am.logits()), a(am.token()), am.logits().cols());
+                add(new TaskPackage(id, Argmax::argmax, ctx, a(am.logits()), a(am.token()), am.logits().cols()));
                 groups(id, Argmax.GROUP, Step::logitRows);
             }
             case Kernel.Gelu ge -> {
                 String id = task("gelu");
                 int cols = ge.in().cols();
-                if (a(ge.in()) == a(ge.out())) g.task(id, Gelu::geluInPlace, ctx, a(ge.out()), cols, step);
-                else g.task(id, Gelu::gelu, ctx, a(ge.in()), a(ge.out()), cols, step);
+                if (a(ge.in()) == a(ge.out())) add(new TaskPackage(id, Gelu::geluInPlace, ctx, a(ge.out()), cols, step));
+                else add(new TaskPackage(id, Gelu::gelu, ctx, a(ge.in()), a(ge.out()), cols, step));
                 elementwise(id, s -> (long) s.rows() * cols);
             }
             case Kernel.Add ad -> {
                 String id = task("add");
                 int cols = ad.out().cols();
                 if (a(ad.a()) == a(ad.b())) throw new IllegalArgumentException("the tornado backend cannot add a buffer to itself: " + ad.a());
-                if (a(ad.out()) == a(ad.a())) g.task(id, Add::addInPlace, ctx, a(ad.out()), a(ad.b()), cols, step);
-                else if (a(ad.out()) == a(ad.b())) g.task(id, Add::addInPlace, ctx, a(ad.out()), a(ad.a()), cols, step);
-                else g.task(id, Add::add, ctx, a(ad.a()), a(ad.b()), a(ad.out()), cols, step);
+                if (a(ad.out()) == a(ad.a())) add(new TaskPackage(id, Add::addInPlace, ctx, a(ad.out()), a(ad.b()), cols, step));
+                else if (a(ad.out()) == a(ad.b())) add(new TaskPackage(id, Add::addInPlace, ctx, a(ad.out()), a(ad.a()), cols, step));
+                else add(new TaskPackage(id, Add::add, ctx, a(ad.a()), a(ad.b()), a(ad.out()), cols, step));
                 elementwise(id, s -> (long) s.rows() * cols);
             }
             case Kernel.KvStore kv -> {
                 String id = task("kv_store");
                 int width = kv.heads() * kv.headDim();
-                g.task(id, KvStore::kvStore, ctx, a(kv.qkv()), a(kv.q()), a(kv.kCache()), a(kv.vCache()), kv.heads(), kv.headDim(), kv.capacity(),
-                        rowpos, rowtab, table, step);
+                add(new TaskPackage(id, KvStore::kvStore, ctx, a(kv.qkv()), a(kv.q()), a(kv.kCache()), a(kv.vCache()), kv.heads(), kv.headDim(), kv.capacity(),
+                        rowpos, rowtab, table, step));
                 elementwise(id, s -> (long) s.rows() * width);
             }
             case Kernel.AlibiAttention at -> {
                 String id = task("alibi_attention");
                 if (a(at.q()) == a(at.out())) throw new IllegalArgumentException("the tornado backend cannot run attention in place: " + at.out());
-                g.task(id, AlibiAttention::alibiAttention, ctx, a(at.q()), a(at.kCache()), a(at.vCache()), a(at.out()), slopes(at), at.heads(),
-                        at.headDim(), at.capacity(), at.scale(), rowpos, rowtab, table);
+                add(new TaskPackage(id, AlibiAttention::alibiAttention, ctx, a(at.q()), a(at.kCache()), a(at.vCache()), a(at.out()), slopes(at), at.heads(),
+                        at.headDim(), at.capacity(), at.scale(), rowpos, rowtab, table));
                 groups(id, AlibiAttention.GROUP, s -> (long) s.rows() * at.heads());
             }
             case Kernel.MarkSeen ms -> {
                 int vocab = ms.seen().cols();
                 String clearId = task("clear_seen");
-                g.task(clearId, Sample::clearSeen, ctx, a(ms.seen()), clear, vocab);
+                add(new TaskPackage(clearId, Sample::clearSeen, ctx, a(ms.seen()), clear, vocab));
                 elementwise(clearId, s -> Math.max(1, (long) clear.get(0) * vocab));
                 String id = task("mark_seen");
-                g.task(id, Sample::markSeen, ctx, tokens, a(ms.seen()), rowslot, vocab, step);
+                add(new TaskPackage(id, Sample::markSeen, ctx, tokens, a(ms.seen()), rowslot, vocab, step));
                 elementwise(id, Step::rows);
             }
             case Kernel.Sample sm -> {
                 String id = task("sample");
                 IntArray keys = new IntArray(sm.logits().rows() * sm.logits().cols()), minKey = new IntArray(3 * sm.logits().rows());
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, keys, minKey);
-                g.task(id, Sample::sample, ctx, a(sm.logits()), a(sm.seen()), a(sm.token()), fparams, iparams, lparams, rowslot, logitrows,
-                        keys, minKey, sm.logits().cols(), step);
+                add(new TaskPackage(id, Sample::sample, ctx, a(sm.logits()), a(sm.seen()), a(sm.token()), fparams, iparams, lparams, rowslot, logitrows,
+                        keys, minKey, sm.logits().cols(), step));
                 groups(id, Sample.GROUP, Step::logitRows);
             }
         }
     }
 
-    private void matmul(TaskGraph g, Kernel.Matmul m) {
+    private void matmul(Kernel.Matmul m) {
         Weight w = m.weight();
         int K = w.cols(), N = w.rows();
         int act = m.epilogue() == Kernel.Epilogue.GELU ? 1 : 0;
@@ -275,11 +320,11 @@ final class TornadoPlan implements ExecutionPlan {
         FloatArray decode = backend.decodeTable(w.dtype()), bias = backend.vector(m.bias(), N);
         if (m.variant() == Kernel.Variant.GEMV) {
             String id = task("matmul_gemv");
-            g.task(id, Matmul::gemv, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step);
+            add(new TaskPackage(id, Matmul::gemv, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
             groups(id, Matmul.GEMV_GROUP, s -> N);
         } else {
             String id = task("matmul_gemm");
-            g.task(id, Matmul::gemm, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step);
+            add(new TaskPackage(id, Matmul::gemm, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
             int tile = Matmul.TILE;
             grid(id, new WorkerGrid2D(tile, tile), s -> (long) ceil(N, tile) * tile,
                     s -> (long) Math.max(1, ceil(s.rows() - s.decodeRows(), tile)) * tile, tile, tile);
@@ -302,11 +347,16 @@ final class TornadoPlan implements ExecutionPlan {
             }
             if (profiling) plan.withProfiler(ProfilerMode.SILENT);
             else plan.withoutProfiler();
-            last = plan.execute();
+            // One graph at a time, in order: TornadoVM hands a graph's device buffers to the graph
+            // executed right after it.
+            long nanos = 0;
+            for (int i = 0; i < graphCount; i++) {
+                last = plan.withGraph(i).execute();
+                if (profiling) nanos += last.getProfilerResult().getDeviceKernelTime();
+            }
             pendingClears.clear();
             if (!profiling) return StepResult.unprofiled();
             Profile p = new Profile();
-            long nanos = last.getProfilerResult().getDeviceKernelTime();
             p.record("tornado", nanos, 0);
             profile.record("tornado", nanos, 0);
             return new StepResult(p);
