@@ -59,28 +59,32 @@ public final class Matmul {
      */
     public static void gemm(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                             int K, int N, int act, int hasRes, IntArray step) {
-        int lo = ctx.localIdx;
-        int lr = ctx.localIdy;
         int rows = step.get(0);
-        int o0 = ctx.groupIdx * 16;
         int r0 = step.get(1) + ctx.groupIdy * 16;
-        float[] xs = ctx.allocateFloatLocalArray(256);
-        float[] ws = ctx.allocateFloatLocalArray(256);
-        float acc = 0f;
-        for (int k0 = 0; k0 < K; k0 += 16) {
-            int k = k0 + lo;
-            xs[lr * 16 + lo] = (r0 + lr < rows && k < K) ? x.get((r0 + lr) * K + k) : 0f;
-            ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? decode.get(w.get((o0 + lr) * K + k) & 0xFFFF) : 0f;
-            ctx.localBarrier();
-            for (int kk = 0; kk < 16; kk++) acc += xs[lr * 16 + kk] * ws[lo * 16 + kk];
-            ctx.localBarrier();
-        }
-        int o = o0 + lo;
-        int r = r0 + lr;
-        if (o < N && r < rows) {
-            int at = r * N + o;
-            float v = finish(acc, bias, o, act);
-            y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
+        // A step without prompt rows still launches the GEMM (one row of work-groups): leave at once
+        // rather than stream the weights for nothing. The test is uniform over the work-group.
+        if (step.get(1) < rows) {
+            int lo = ctx.localIdx;
+            int lr = ctx.localIdy;
+            int o0 = ctx.groupIdx * 16;
+            float[] xs = ctx.allocateFloatLocalArray(256);
+            float[] ws = ctx.allocateFloatLocalArray(256);
+            float acc = 0f;
+            for (int k0 = 0; k0 < K; k0 += 16) {
+                int k = k0 + lo;
+                xs[lr * 16 + lo] = (r0 + lr < rows && k < K) ? x.get((r0 + lr) * K + k) : 0f;
+                ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? decode.get(w.get((o0 + lr) * K + k) & 0xFFFF) : 0f;
+                ctx.localBarrier();
+                for (int kk = 0; kk < 16; kk++) acc += xs[lr * 16 + kk] * ws[lo * 16 + kk];
+                ctx.localBarrier();
+            }
+            int o = o0 + lo;
+            int r = r0 + lr;
+            if (o < N && r < rows) {
+                int at = r * N + o;
+                float v = finish(acc, bias, o, act);
+                y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
+            }
         }
     }
 }
