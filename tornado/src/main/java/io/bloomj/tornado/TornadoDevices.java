@@ -35,6 +35,10 @@ final class TornadoDevices {
         // A whole model is one task graph of hundreds of tasks: TornadoVM's bytecode buffer for a
         // graph (4 KB by default) must hold it, or the graph fails to schedule with no message.
         if (System.getProperty("tornado.tvm.maxbytecodesize") == null) System.setProperty("tornado.tvm.maxbytecodesize", String.valueOf(1 << 22));
+        // TornadoVM caps what it allocates on a device at tornado.device.memory (4 GB by default),
+        // whatever the device has. bloomj plans the memory itself (TornadoVmBackend#plan checks every
+        // plan against the device's global memory), so unless the user set the cap it is lifted.
+        if (System.getProperty("tornado.device.memory") == null) System.setProperty("tornado.device.memory", "1024GB");
         try {
             List<Found> out = new ArrayList<>();
             for (TornadoBackend b : TornadoExecutionPlan.getTornadoDeviceMap().getAllBackends()) {

@@ -65,6 +65,8 @@ final class TornadoPlan implements ExecutionPlan {
     private static final int DECODE_ROWS = 1;
 
     private final TornadoVmBackend backend;
+    /** What {@link TornadoVmBackend#plan} counted for this plan, given back on close. */
+    private final long deviceBytes;
     private final Graph graph;
     private final StepBounds bounds;
     private final String name;
@@ -95,8 +97,9 @@ final class TornadoPlan implements ExecutionPlan {
 
     private static final java.util.concurrent.atomic.AtomicInteger PLANS = new java.util.concurrent.atomic.AtomicInteger();
 
-    TornadoPlan(TornadoVmBackend backend, Graph graph) {
+    TornadoPlan(TornadoVmBackend backend, Graph graph, long deviceBytes) {
         this.backend = backend;
+        this.deviceBytes = deviceBytes;
         this.graph = graph;
         this.bounds = StepBounds.of(graph);
         this.name = "bloomj" + PLANS.incrementAndGet();
@@ -455,6 +458,7 @@ final class TornadoPlan implements ExecutionPlan {
         synchronized (backend) {
             if (closed) return;
             closed = true;
+            backend.released(deviceBytes);
             try {
                 plan.close();
             } catch (TornadoExecutionPlanException e) {

@@ -34,7 +34,7 @@ public final class TornadoVmBackend implements Backend {
     private final Map<Weight, FloatArray> vectors = new IdentityHashMap<>();
     private final Map<Integer, FloatArray> zeros = new java.util.HashMap<>();
     private FloatArray bf16, f16;
-    private long peak;
+    private long peak, live;
     private boolean closed;
 
     private TornadoVmBackend(TornadoDevices.Found device, int index) {
@@ -98,11 +98,14 @@ public final class TornadoVmBackend implements Backend {
         long needed = 0;
         for (Buffer b : graph.buffers()) needed += b.elements() * Float.BYTES;
         for (Weight w : graph.weights()) needed += w.numel() * (isMatrixDtype(w) ? 2 : 4);
-        if (needed > device.globalMemory()) {
-            throw new InsufficientMemoryException(description(), "the model's weights, activations and KV cache", needed, device.globalMemory());
+        // Each plan holds its own device copy of what it uses (TornadoVM allocates per execution plan).
+        if (live + needed > device.globalMemory()) {
+            throw new InsufficientMemoryException(description(), "the model's weights, activations and KV cache", live + needed,
+                    device.globalMemory());
         }
-        TornadoPlan p = new TornadoPlan(this, graph);
-        peak = Math.max(peak, needed);
+        TornadoPlan p = new TornadoPlan(this, graph, needed);
+        live += needed;
+        peak = Math.max(peak, live);
         return p;
     }
 
@@ -129,6 +132,11 @@ public final class TornadoVmBackend implements Backend {
     synchronized FloatArray vector(Weight w, int n) {
         if (w == null) return zeros.computeIfAbsent(n, k -> new FloatArray(k));
         return vectors.computeIfAbsent(w, k -> FloatArray.fromArray(k.toFloatArray()));
+    }
+
+    /** A plan's device bytes are free again. */
+    synchronized void released(long bytes) {
+        live -= bytes;
     }
 
     @Override
