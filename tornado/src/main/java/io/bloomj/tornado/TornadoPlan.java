@@ -78,6 +78,8 @@ final class TornadoPlan implements ExecutionPlan {
     private final IntArray iparams;
     private final LongArray lparams;
     private final boolean batched;
+    /** GEMV and LM head as one work-item per output row (CPU devices) rather than a work-group per row (GPUs). */
+    private final boolean cpuStyle;
     private final List<Sized> grids = new ArrayList<>();
     private final GridScheduler scheduler = new GridScheduler();
     private final TornadoExecutionPlan plan;
@@ -103,6 +105,7 @@ final class TornadoPlan implements ExecutionPlan {
         this.graph = graph;
         this.bounds = StepBounds.of(graph);
         this.name = "bloomj" + PLANS.incrementAndGet();
+        this.cpuStyle = backend.cpuStyle();
         List<Launch> launches = Lowering.lower(graph, backend, backend.fusions());
         RowTables t = RowTables.of(graph);
         batched = t.batched();
@@ -251,9 +254,15 @@ final class TornadoPlan implements ExecutionPlan {
             case Kernel.LmHead h -> {
                 String id = task("lm_head");
                 Weight w = h.table();
-                add(new TaskPackage(id, LmHead::lmHead, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows, w.cols(),
-                        w.rows(), step));
-                groups(id, Matmul.GEMV_GROUP, s -> w.rows());
+                if (cpuStyle) {
+                    add(new TaskPackage(id, LmHead::lmHeadRows, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows,
+                            w.cols(), w.rows(), step));
+                    elementwise(id, s -> w.rows());
+                } else {
+                    add(new TaskPackage(id, LmHead::lmHead, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows,
+                            w.cols(), w.rows(), step));
+                    groups(id, Matmul.GEMV_GROUP, s -> w.rows());
+                }
             }
             case Kernel.LmHeadArgmax h -> throw new IllegalStateException("the tornado backend does not fuse the LM head with the argmax");
             case Kernel.Argmax am -> {
@@ -323,8 +332,13 @@ final class TornadoPlan implements ExecutionPlan {
         FloatArray decode = backend.decodeTable(w.dtype()), bias = backend.vector(m.bias(), N);
         if (m.variant() == Kernel.Variant.GEMV) {
             String id = task("matmul_gemv");
-            add(new TaskPackage(id, Matmul::gemv, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
-            groups(id, Matmul.GEMV_GROUP, s -> N);
+            if (cpuStyle) {
+                add(new TaskPackage(id, Matmul::gemvRows, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
+                elementwise(id, s -> N);
+            } else {
+                add(new TaskPackage(id, Matmul::gemv, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
+                groups(id, Matmul.GEMV_GROUP, s -> N);
+            }
         } else {
             String id = task("matmul_gemm");
             add(new TaskPackage(id, Matmul::gemm, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));

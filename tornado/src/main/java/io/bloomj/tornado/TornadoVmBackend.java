@@ -86,6 +86,20 @@ public final class TornadoVmBackend implements Backend {
         return (w.dtype() == DType.BF16 || w.dtype() == DType.F16) && w.numel() <= Integer.MAX_VALUE - 64;
     }
 
+    /**
+     * Whether the decode kernels run one work-item per output row (CPU devices) or a work-group per
+     * row (GPUs and accelerators), as the hand-written OpenCL backend chooses;
+     * {@code -Dbloomj.tornado.style=cpu|gpu} forces one (tests run both).
+     */
+    boolean cpuStyle() {
+        String forced = System.getProperty("bloomj.tornado.style", "auto");
+        return switch (forced) {
+            case "cpu" -> true;
+            case "gpu" -> false;
+            default -> device.type().contains("CPU");
+        };
+    }
+
     /** The pairs of ops that run as one task: matmul + GELU, matmul + residual add. */
     Set<Fusion> fusions() {
         return EnumSet.of(Fusion.MATMUL_GELU, Fusion.MATMUL_RESIDUAL);

@@ -15,6 +15,8 @@ import io.bloomj.tensor.Weight;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -87,9 +89,24 @@ class TornadoKernelsTest {
         return x * 0.5 * (1 + Math.tanh(0.79788456 * x * (1 + 0.044715 * x * x)));
     }
 
+    /** Runs {@code body} with the decode kernels of one style (cpu: a work-item per row; gpu: a work-group per row). */
+    static void withStyle(String style, Runnable body) {
+        System.setProperty("bloomj.tornado.style", style);
+        try {
+            body.run();
+        } finally {
+            System.clearProperty("bloomj.tornado.style");
+        }
+    }
+
     /** GEMV over the decode rows and GEMM over the prompt rows, each epilogue, both 16-bit dtypes, K not a multiple of anything. */
-    @Test
-    void matmulEveryEpilogueAndDtype() {
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void matmulEveryEpilogueAndDtype(String style) {
+        withStyle(style, () -> matmulEveryEpilogueAndDtype());
+    }
+
+    private void matmulEveryEpilogueAndDtype() {
         Random rnd = new Random(1);
         int rows = 5, decode = 2, n = 37, k = 301;
         for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
@@ -211,9 +228,14 @@ class TornadoKernelsTest {
         assertClose(expected, got, 1e-5, "paged attention");
     }
 
-    /** LM head over chosen rows, its argmax, and draws: greedy and top-k 1 equal the argmax; a penalised seen token loses. */
-    @Test
-    void lmHeadArgmaxAndSample() {
+    /** LM head over chosen rows, its argmax, and draws: greedy and top-k 1 equal the argmax. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void lmHeadArgmaxAndSample(String style) {
+        withStyle(style, () -> lmHeadArgmaxAndSample());
+    }
+
+    private void lmHeadArgmaxAndSample() {
         Random rnd = new Random(4);
         int rows = 4, k = 45, vocab = 101;
         W table = weight(DType.BF16, rnd, 1, vocab, k);

@@ -33,14 +33,26 @@ class TornadoModelTest {
     @TempDir
     static Path dir;
 
+    /** Both shapes; the tiny one with the decode kernels in both styles (cpu: a work-item per row; gpu: a work-group per row). */
     static Stream<Arguments> shapes() {
         return Stream.of(
-                Arguments.of("tiny bf16 (8 heads of 16)", BloomConfig.of(4096, 128, 2, 8), DType.BF16),
-                Arguments.of("odd: vocab 300, hidden 80, 5 heads, 3 layers, f16", BloomConfig.of(300, 80, 3, 5), DType.F16));
+                Arguments.of("tiny bf16 (8 heads of 16), gpu-style kernels", BloomConfig.of(4096, 128, 2, 8), DType.BF16),
+                Arguments.of("tiny bf16 (8 heads of 16), cpu-style kernels", BloomConfig.of(4096, 128, 2, 8), DType.BF16),
+                Arguments.of("odd: vocab 300, hidden 80, 5 heads, 3 layers, f16, gpu-style kernels", BloomConfig.of(300, 80, 3, 5), DType.F16));
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void style(org.junit.jupiter.api.TestInfo info) {
+        System.setProperty("bloomj.tornado.style", info.getDisplayName().contains("cpu-style") ? "cpu" : "gpu");
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void noStyle() {
+        System.clearProperty("bloomj.tornado.style");
     }
 
     private static Path checkpoint(String name, BloomConfig c, DType dtype) {
-        Path d = dir.resolve(name.replaceAll("[^a-z0-9]", "_"));
+        Path d = dir.resolve(name.replaceAll(", (cpu|gpu)-style kernels", "").replaceAll("[^a-z0-9]", "_"));
         if (!d.toFile().exists()) RandomCheckpointWriter.write(c, dtype, 7, d, b -> { });
         return d;
     }

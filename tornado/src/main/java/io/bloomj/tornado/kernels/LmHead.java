@@ -32,4 +32,20 @@ public final class LmHead {
             ctx.localBarrier();
         }
     }
+
+    /** For CPU devices: one work-item per vocabulary row, its sum over k in order, no barriers. */
+    public static void lmHeadRows(KernelContext ctx, ShortArray table, FloatArray decode, FloatArray x, FloatArray logits, IntArray logitrows,
+                                  int K, int vocab, IntArray step) {
+        int o = ctx.globalIdx;
+        if (o < vocab) {
+            int rows = step.get(2);
+            int wbase = o * K;
+            for (int i = 0; i < rows; i++) {
+                int xb = logitrows.get(i) * K;
+                float s = 0f;
+                for (int k = 0; k < K; k++) s += decode.get(table.get(wbase + k) & 0xFFFF) * x.get(xb + k);
+                logits.set(i * vocab + o, s);
+            }
+        }
+    }
 }

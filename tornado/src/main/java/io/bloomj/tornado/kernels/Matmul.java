@@ -54,6 +54,26 @@ public final class Matmul {
     }
 
     /**
+     * GEMV for CPU devices: one work-item per output, its sum over k in order, no barriers (a CPU
+     * OpenCL runtime runs a work-group's barriers as loops over its work-items).
+     */
+    public static void gemvRows(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
+                                int K, int N, int act, int hasRes, IntArray step) {
+        int o = ctx.globalIdx;
+        if (o < N) {
+            int rows = step.get(1);
+            int wbase = o * K;
+            for (int r = 0; r < rows; r++) {
+                float s = 0f;
+                for (int k = 0; k < K; k++) s += decode.get(w.get(wbase + k) & 0xFFFF) * x.get(r * K + k);
+                int at = r * N + o;
+                float v = finish(s, bias, o, act);
+                y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
+            }
+        }
+    }
+
+    /**
      * TILE x TILE outputs per work-group over the prompt rows: x and W tiles of TILE columns staged
      * in local memory, each work-item summing its output over k in order.
      */
