@@ -131,13 +131,18 @@ final class TornadoPlan implements ExecutionPlan {
             if (b.elements() > Integer.MAX_VALUE - 64) throw new BloomjException("buffer " + b + " is too large for one TornadoVM array");
             arrays.put(b, new FloatArray((int) b.elements()));
         }
-        for (Launch l : launches) bind(l.kernel());
+        for (Launch l : launches) {
+            bindingLaunch = l;
+            bind(l.kernel());
+        }
         Set<Object> perStep = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         perStep.addAll(List.of(step, tokens, rowpos, rowtab, rowslot, logitrows, table, clear, fparams, iparams, lparams));
         List<ImmutableTaskGraph> graphs = split(perStep);
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         graphCount = graphs.size();
         plan.withDevice(backend.device().device()).withGridScheduler(scheduler);
+        // Compile every task now, while the model loads, rather than in the first step.
+        plan.withPreCompilation();
     }
 
     /**
@@ -221,17 +226,23 @@ final class TornadoPlan implements ExecutionPlan {
         else w.setLocalWorkToNull();
         Spec last = specs.getLast();
         if (!last.pkg().getId().equals(id)) throw new IllegalStateException("grid for " + id + " after task " + last.pkg().getId());
-        specs.set(specs.size() - 1, new Spec(last.pkg(), w));
+        specs.set(specs.size() - 1, new Spec(last.pkg(), w, last.launch()));
         grids.add(new Sized(w, x, y));
     }
 
     /** A kernel launch, its grid set by the next call to {@link #grid}. */
-    private record Spec(TaskPackage pkg, WorkerGrid grid) {}
+    private record Spec(TaskPackage pkg, WorkerGrid grid, Launch launch) {}
+
+    /** The lowered launch whose tasks are being bound (their profile name and weight bytes). */
+    private Launch bindingLaunch;
+    /** Task index (the n of task id {@code tn_kind}) to its spec. */
+    private final Map<Integer, Spec> byTask = new java.util.HashMap<>();
 
     private final List<Spec> specs = new ArrayList<>();
 
     private void add(TaskPackage p) {
-        specs.add(new Spec(p, null));
+        specs.add(new Spec(p, null, bindingLaunch));
+        byTask.put(taskCount - 1, specs.getLast());
     }
 
     private void bind(Kernel k) {
@@ -366,17 +377,36 @@ final class TornadoPlan implements ExecutionPlan {
             else plan.withoutProfiler();
             // One graph at a time, in order: TornadoVM hands a graph's device buffers to the graph
             // executed right after it.
-            long nanos = 0;
+            Profile p = profiling ? new Profile() : null;
             for (int i = 0; i < graphCount; i++) {
                 last = plan.withGraph(i).execute();
-                if (profiling) nanos += last.getProfilerResult().getDeviceKernelTime();
+                if (profiling) {
+                    record(last.getProfilerResult().getProfileLog(), s, p);
+                    plan.clearProfiles();   // TornadoVM accumulates the log until cleared
+                }
             }
             pendingClears.clear();
-            if (!profiling) return StepResult.unprofiled();
-            Profile p = new Profile();
-            p.record("tornado", nanos, 0);
-            profile.record("tornado", nanos, 0);
-            return new StepResult(p);
+            return profiling ? new StepResult(p) : StepResult.unprofiled();
+        }
+    }
+
+    private static final java.util.regex.Pattern TASK_TIME = java.util.regex.Pattern.compile(
+            "\"[A-Za-z0-9_]+\\.t(\\d+)_[a-z_]+\": \\{[^}]*?\"TASK_KERNEL_TIME\": \"(\\d+)\"");
+
+    /**
+     * Each task's device kernel time from TornadoVM's profiler log of one graph, into the step's
+     * profile and the plan's under the lowered launch's profile name, with its weight bytes where the
+     * launch runs in this step (a GEMM task of a decode step reads no weights).
+     */
+    private void record(String log, Step s, Profile step) {
+        java.util.regex.Matcher m = TASK_TIME.matcher(log);
+        while (m.find()) {
+            Spec sp = byTask.get(Integer.parseInt(m.group(1)));
+            if (sp == null) continue;
+            long nanos = Long.parseLong(m.group(2));
+            long bytes = sp.launch().runsIn(s) ? sp.launch().weightBytes() : 0;
+            step.record(sp.launch().profileName(), nanos, bytes);
+            profile.record(sp.launch().profileName(), nanos, bytes);
         }
     }
 

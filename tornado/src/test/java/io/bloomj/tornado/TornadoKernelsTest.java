@@ -76,6 +76,7 @@ class TornadoKernelsTest {
         plan.setProfiling(true);
         StepResult r = plan.execute(s);
         assertTrue(r.profile().totalNanos() > 0, what + ": no device kernel time (did TornadoVM run it as Java?)");
+        for (var e : r.profile().entries()) assertTrue(e.nanos() > 0, what + ": no device kernel time for " + e.kind());
     }
 
     static void assertClose(double[] expected, float[] got, double tol, String what) {
