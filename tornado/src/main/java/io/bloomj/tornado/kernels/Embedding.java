@@ -11,11 +11,14 @@ public final class Embedding {
 
     /** One work-item per element of the step's rows (global size rows x cols). */
     public static void embedding(KernelContext ctx, ShortArray table, FloatArray decode, IntArray tokens, FloatArray out, int cols, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
         int i = ctx.globalIdx;
         if (i < step.get(0) * cols) {
             int r = i / cols;
             int c = i - r * cols;
-            out.set(i, decode.get(table.get(tokens.get(r) * cols + c) & 0xFFFF));
+            out.set(i, Weights16.value(decode, table.get(tokens.get(r) * cols + c), mb, mask, ulp));
         }
     }
 }

@@ -12,6 +12,9 @@ public final class LmHead {
     /** One work-group of {@link Matmul#GEMV_GROUP} per vocabulary row, as the GEMV. */
     public static void lmHead(KernelContext ctx, ShortArray table, FloatArray decode, FloatArray x, FloatArray logits, IntArray logitrows,
                               int K, int vocab, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
         int o = ctx.groupIdx;
         int lid = ctx.localIdx;
         int n = ctx.localGroupSizeX;
@@ -21,7 +24,7 @@ public final class LmHead {
         for (int i = 0; i < rows; i++) {
             int xb = logitrows.get(i) * K;
             float s = 0f;
-            for (int k = lid; k < K; k += n) s += decode.get(table.get(wbase + k) & 0xFFFF) * x.get(xb + k);
+            for (int k = lid; k < K; k += n) s += Weights16.value(decode, table.get(wbase + k), mb, mask, ulp) * x.get(xb + k);
             red[lid] = s;
             ctx.localBarrier();
             for (int st = n / 2; st > 0; st >>= 1) {
@@ -36,6 +39,9 @@ public final class LmHead {
     /** For CPU devices: one work-item per vocabulary row, its sum over k in order, no barriers. */
     public static void lmHeadRows(KernelContext ctx, ShortArray table, FloatArray decode, FloatArray x, FloatArray logits, IntArray logitrows,
                                   int K, int vocab, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
         int o = ctx.globalIdx;
         if (o < vocab) {
             int rows = step.get(2);
@@ -43,7 +49,7 @@ public final class LmHead {
             for (int i = 0; i < rows; i++) {
                 int xb = logitrows.get(i) * K;
                 float s = 0f;
-                for (int k = 0; k < K; k++) s += decode.get(table.get(wbase + k) & 0xFFFF) * x.get(xb + k);
+                for (int k = 0; k < K; k++) s += Weights16.value(decode, table.get(wbase + k), mb, mask, ulp) * x.get(xb + k);
                 logits.set(i * vocab + o, s);
             }
         }

@@ -29,6 +29,9 @@ public final class Matmul {
     /** One work-group per output o: its work-items stride over k, then a tree sum in local memory. */
     public static void gemv(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                             int K, int N, int act, int hasRes, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
         int o = ctx.groupIdx;
         int lid = ctx.localIdx;
         int n = ctx.localGroupSizeX;
@@ -37,7 +40,7 @@ public final class Matmul {
         int wbase = o * K;
         for (int r = 0; r < rows; r++) {
             float s = 0f;
-            for (int k = lid; k < K; k += n) s += decode.get(w.get(wbase + k) & 0xFFFF) * x.get(r * K + k);
+            for (int k = lid; k < K; k += n) s += Weights16.value(decode, w.get(wbase + k), mb, mask, ulp) * x.get(r * K + k);
             red[lid] = s;
             ctx.localBarrier();
             for (int st = n / 2; st > 0; st >>= 1) {
@@ -59,13 +62,16 @@ public final class Matmul {
      */
     public static void gemvRows(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                                 int K, int N, int act, int hasRes, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
         int o = ctx.globalIdx;
         if (o < N) {
             int rows = step.get(1);
             int wbase = o * K;
             for (int r = 0; r < rows; r++) {
                 float s = 0f;
-                for (int k = 0; k < K; k++) s += decode.get(w.get(wbase + k) & 0xFFFF) * x.get(r * K + k);
+                for (int k = 0; k < K; k++) s += Weights16.value(decode, w.get(wbase + k), mb, mask, ulp) * x.get(r * K + k);
                 int at = r * N + o;
                 float v = finish(s, bias, o, act);
                 y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
@@ -79,6 +85,9 @@ public final class Matmul {
      */
     public static void gemm(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                             int K, int N, int act, int hasRes, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
         int rows = step.get(0);
         int r0 = step.get(1) + ctx.groupIdy * 16;
         // A step without prompt rows still launches the GEMM (one row of work-groups): leave at once
@@ -93,7 +102,7 @@ public final class Matmul {
             for (int k0 = 0; k0 < K; k0 += 16) {
                 int k = k0 + lo;
                 xs[lr * 16 + lo] = (r0 + lr < rows && k < K) ? x.get((r0 + lr) * K + k) : 0f;
-                ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? decode.get(w.get((o0 + lr) * K + k) & 0xFFFF) : 0f;
+                ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? Weights16.value(decode, w.get((o0 + lr) * K + k), mb, mask, ulp) : 0f;
                 ctx.localBarrier();
                 for (int kk = 0; kk < 16; kk++) acc += xs[lr * 16 + kk] * ws[lo * 16 + kk];
                 ctx.localBarrier();

@@ -2,14 +2,38 @@ package io.bloomj.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
-/** The decode table of 16-bit weights: entry {@code bits} is the exact float a bf16 or f16 value with those bits stands for. */
+/**
+ * Exact decoding of 16-bit weights (bf16, f16) without reinterpreting bits, which TornadoVM's code
+ * generators cannot do: a 16-bit value with sign/exponent bits {@code h} and mantissa bits {@code m}
+ * is {@code scale[h] * (lead[h] + m / 2^M)}, where scale[h] is the signed power of two of the exponent
+ * (2^(1-bias) for subnormals) and lead[h] the implicit leading one (0 for subnormals); both are
+ * powers of two or small integers, so the product is exact. The table is 1025 floats, small enough
+ * for a core's L1 cache: scale at [0, 512), lead at [512, 1024), and M (7 for bf16, 10 for f16) at 1024.
+ * Infinities decode to infinities; NaN payloads to infinities (weights hold none).
+ */
 public final class Weights16 {
     private Weights16() {}
 
-    /** 65536 entries: bf16 ({@code bits << 16}) or IEEE half. */
+    /** The decode table of a dtype: bf16 (8 exponent bits, 7 mantissa bits) or IEEE half (5 and 10). */
     public static FloatArray decode(boolean bf16) {
-        FloatArray t = new FloatArray(65536);
-        for (int i = 0; i < 65536; i++) t.set(i, bf16 ? Float.intBitsToFloat(i << 16) : Float.float16ToFloat((short) i));
+        int mantissa = bf16 ? 7 : 10, exponentBits = bf16 ? 8 : 5, bias = (1 << (exponentBits - 1)) - 1;
+        int maxExp = (1 << exponentBits) - 1;
+        FloatArray t = new FloatArray(1025);
+        for (int h = 0; h < (1 << (exponentBits + 1)); h++) {
+            int e = h & maxExp;
+            float sign = (h >> exponentBits) != 0 ? -1f : 1f;
+            float scale = e == maxExp ? Float.POSITIVE_INFINITY : (float) Math.scalb(1.0, (e == 0 ? 1 : e) - bias);
+            t.set(h, sign * scale);
+            t.set(512 + h, e == 0 ? 0f : 1f);
+        }
+        t.set(1024, mantissa);
         return t;
+    }
+
+    /** The exact value of 16-bit weight {@code bits} (kernels hoist the table's M out of their loops). */
+    static float value(FloatArray table, short bits, int mantissa, int mask, float ulp) {
+        int b = bits & 0xFFFF;
+        int h = b >> mantissa;
+        return table.get(h) * (table.get(512 + h) + (b & mask) * ulp);
     }
 }
