@@ -4,6 +4,7 @@
 # backend=opencl in one run, then the per-op ratio. Needs TORNADOVM_HOME (or TORNADO_SDK), the
 # benchmarks jar (mvn -f benchmarks/pom.xml package) and the backend jar (mvn -f tornado/pom.xml package).
 #   tornado/bench-kernels.sh OUT_DIR [extra JMH options, e.g. -p op=matmul,lm_head]
+# Writes OUT_DIR/ops.json (JMH), ops.txt, ratio.md and report/ (bloomj report: backends.png).
 # The OpenCL device and the TornadoVM device must be the same card: -Dbloomj.device picks both
 # (their numbering follows `bloomj devices`).
 set -euo pipefail
@@ -31,3 +32,5 @@ for op, v in rows.items():
     ratio = f"{t / o:.2f}" if t and o else "n/a"
     print(f"| {op} | {t if t is None else f'{t:.1f}'} | {o if o is None else f'{o:.1f}'} | {ratio} |")
 PY
+# The report draws the same ratio per kernel (backends.png) next to each kernel's bandwidth.
+"$root/bin/bloomj" report "$out/ops.json" -o "$out/report" > /dev/null

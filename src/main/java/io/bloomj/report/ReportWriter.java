@@ -44,6 +44,8 @@ public final class ReportWriter {
         if (!tps.isEmpty()) charts.put("throughput.png", throughputChart(tps));
         long withThroughput = sets.stream().filter(s -> !s.throughputs().isEmpty()).count();
         if (withThroughput >= 2) charts.put("comparison.png", comparisonChart(sets));
+        List<BackendPair> pairs = backendPairs(kernels);
+        if (!pairs.isEmpty()) charts.put("backends.png", backendChart(pairs));
         List<Path> files = new ArrayList<>();
         Map<String, byte[]> png = new LinkedHashMap<>();
         for (Map.Entry<String, CategoryChart> e : charts.entrySet()) {
@@ -123,6 +125,55 @@ public final class ReportWriter {
         return c;
     }
 
+    /**
+     * One JMH benchmark run on two backends (its {@code backend} parameter the only difference): the
+     * first backend named in the results against the second, as throughput a ÷ b. This is how
+     * TornadoVM's generated kernels are compared with the hand-written ones (tornado/bench-kernels.sh).
+     */
+    record BackendPair(String kernel, String a, String b, double msA, double msB) {
+        double ratio() {
+            return msB / msA;
+        }
+    }
+
+    static List<BackendPair> backendPairs(List<ResultSet.Kernel> kernels) {
+        List<String> backends = new ArrayList<>();
+        for (ResultSet.Kernel k : kernels) {
+            String b = k.params().get("backend");
+            if (b != null && !backends.contains(b)) backends.add(b);
+        }
+        if (backends.size() < 2) return List.of();
+        String a = backends.get(0), b = backends.get(1);
+        Map<String, Double> msA = new LinkedHashMap<>(), msB = new LinkedHashMap<>();
+        for (ResultSet.Kernel k : kernels) {
+            String backend = k.params().get("backend");
+            if (backend == null) continue;
+            Map<String, String> rest = new java.util.TreeMap<>(k.params());
+            rest.remove("backend");
+            StringBuilder key = new StringBuilder(k.benchmark().substring(k.benchmark().lastIndexOf('.', k.benchmark().lastIndexOf('.') - 1) + 1)
+                    .replace("Benchmark.", "."));
+            rest.forEach((n, v) -> key.append(' ').append(v));
+            if (backend.equals(a)) msA.put(key.toString(), k.msPerOp());
+            else if (backend.equals(b)) msB.put(key.toString(), k.msPerOp());
+        }
+        List<BackendPair> out = new ArrayList<>();
+        msA.forEach((key, ms) -> {
+            Double other = msB.get(key);
+            if (other != null && ms > 0 && other > 0) out.add(new BackendPair(key, a, b, ms, other));
+        });
+        return out;
+    }
+
+    private static CategoryChart backendChart(List<BackendPair> pairs) {
+        BackendPair first = pairs.getFirst();
+        CategoryChart c = base("Kernels: " + first.a() + " ÷ " + first.b() + " (throughput ratio, same device)", "kernel", "ratio");
+        List<String> labels = pairs.stream().map(BackendPair::kernel).toList();
+        c.addSeries(first.a() + " ÷ " + first.b(), labels, pairs.stream().map(BackendPair::ratio).toList());
+        CategorySeries parity = c.addSeries("parity", labels, labels.stream().map(l -> 1.0).toList());
+        parity.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        return c;
+    }
+
     static String markdown(List<ResultSet> sets) {
         StringBuilder sb = new StringBuilder("# bloomj benchmark summary\n\n");
         List<ResultSet.Throughput> tps = sets.stream().flatMap(s -> s.throughputs().stream()).toList();
@@ -150,6 +201,15 @@ public final class ReportWriter {
             }
         }
         List<ResultSet.Kernel> kernels = sets.stream().flatMap(s -> s.kernels().stream()).toList();
+        List<BackendPair> pairs = backendPairs(kernels);
+        if (!pairs.isEmpty()) {
+            BackendPair first = pairs.getFirst();
+            sb.append("\n| kernel | ").append(first.a()).append(" ms/op | ").append(first.b()).append(" ms/op | ").append(first.a())
+                    .append(" ÷ ").append(first.b()).append(" |\n| --- | ---: | ---: | ---: |\n");
+            for (BackendPair p : pairs) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.4g | %.4g | %.2fx |%n", p.kernel(), p.msA(), p.msB(), p.ratio()));
+            }
+        }
         if (!kernels.isEmpty()) {
             sb.append("\n| benchmark | ms/op | score | error | unit | GB/s | GFLOP/s |\n| --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
             for (ResultSet.Kernel k : kernels) {

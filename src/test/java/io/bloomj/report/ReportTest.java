@@ -61,6 +61,29 @@ class ReportTest {
         assertTrue(md.contains("| benchmark | ms/op |"), md);
     }
 
+    /** A JMH run of one benchmark on two backends (TornadoVM and hand-written OpenCL): each kernel side by side with the ratio, and a chart. */
+    @Test
+    void kernelsOfTwoBackendsAreComparedSideBySide() throws IOException {
+        ResultSet jmh = ResultSet.read(sample("jmh-backends.json"));
+        List<ReportWriter.BackendPair> pairs = ReportWriter.backendPairs(jmh.kernels());
+        assertEquals(List.of("Op.step matmul 0", "Op.step lm_head 0"), pairs.stream().map(ReportWriter.BackendPair::kernel).toList());
+        for (ReportWriter.BackendPair p : pairs) {
+            assertEquals("tornado", p.a());
+            assertEquals("opencl", p.b());
+            double scoreA = jmh.kernels().stream().filter(k -> k.params().get("backend").equals("tornado") && p.kernel().contains(k.params().get("op")))
+                    .findFirst().orElseThrow().score();
+            double scoreB = jmh.kernels().stream().filter(k -> k.params().get("backend").equals("opencl") && p.kernel().contains(k.params().get("op")))
+                    .findFirst().orElseThrow().score();
+            assertEquals(scoreA / scoreB, p.ratio(), 1e-9 * p.ratio(), "throughput ratio of " + p.kernel());
+        }
+        System.setProperty("java.awt.headless", "true");
+        CliTestAccess.Result r = CliTestAccess.run("report", sample("jmh-backends.json").toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertNotNull(ImageIO.read(out.resolve("backends.png").toFile()), "backends.png decodes as PNG");
+        String md = Files.readString(out.resolve("summary.md"));
+        assertTrue(md.contains("| kernel | tornado ms/op | opencl ms/op | tornado ÷ opencl |"), md);
+    }
+
     @Test
     void aFileThatIsNotAResultIsRefused() throws IOException {
         Path bad = out.resolve("bad.json");
