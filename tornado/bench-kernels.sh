@@ -5,8 +5,8 @@
 # benchmarks jar (mvn -f benchmarks/pom.xml package) and the backend jar (mvn -f tornado/pom.xml package).
 #   tornado/bench-kernels.sh OUT_DIR [extra JMH options, e.g. -p op=matmul,lm_head]
 # Writes OUT_DIR/ops.json (JMH), ops.txt, ratio.md and report/ (bloomj report: backends.png).
-# The OpenCL device and the TornadoVM device must be the same card: -Dbloomj.device picks both
-# (their numbering follows `bloomj devices`).
+# The OpenCL device and the TornadoVM device must be the same card: BLOOMJ_DEVICE=N picks device N of
+# both (their numbering follows `bloomj devices`; default 0).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:?usage: tornado/bench-kernels.sh OUT_DIR [JMH options]}"; shift
@@ -15,7 +15,7 @@ mkdir -p "$out"
 mapfile -t flags < <("$root/tornado/jvm-flags.sh")
 [[ -f "$JAVA_HOME/lib/libjsig.so" ]] && export LD_PRELOAD="$JAVA_HOME/lib/libjsig.so"
 cp="$root/benchmarks/target/benchmarks.jar:$root/tornado/target/bloomj-tornado.jar"
-append="$(printf '%s ' "${flags[@]}")"
+append="$(printf '%s ' "${flags[@]}") -Dbloomj.device=${BLOOMJ_DEVICE:-0}"
 "$JAVA_HOME/bin/java" "${flags[@]}" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$cp" \
   org.openjdk.jmh.Main OpBenchmark -p backend=tornado,opencl -jvmArgsAppend "$append" -rf json -rff "$out/ops.json" "$@" \
   | tee "$out/ops.txt"
