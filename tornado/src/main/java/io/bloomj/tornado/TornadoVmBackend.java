@@ -109,9 +109,27 @@ public final class TornadoVmBackend implements Backend {
     public synchronized ExecutionPlan plan(Graph graph) {
         if (closed) throw new io.bloomj.ClosedException("the tornado backend");
         requireSupported(graph);
-        long needed = 0;
-        for (Buffer b : graph.buffers()) needed += b.elements() * Float.BYTES;
-        for (Weight w : graph.weights()) needed += w.numel() * (isMatrixDtype(w) ? 2 : 4);
+        long needed = 0, largest = 0;
+        String largestName = "";
+        for (Buffer b : graph.buffers()) {
+            needed += b.elements() * Float.BYTES;
+            if (b.elements() * Float.BYTES > largest) {
+                largest = b.elements() * Float.BYTES;
+                largestName = "buffer " + b.name();
+            }
+        }
+        for (Weight w : graph.weights()) {
+            long bytes = w.numel() * (isMatrixDtype(w) ? 2 : 4);
+            needed += bytes;
+            if (bytes > largest) {
+                largest = bytes;
+                largestName = "weight " + w.name();
+            }
+        }
+        // Each array is one device buffer: none may exceed the device's largest allocation.
+        if (largest > device.maxAllocation()) {
+            throw new InsufficientMemoryException(description(), "its largest allocation (" + largestName + ")", largest, device.maxAllocation());
+        }
         // Each plan holds its own device copy of what it uses (TornadoVM allocates per execution plan).
         if (live + needed > device.globalMemory()) {
             throw new InsufficientMemoryException(description(), "the model's weights, activations and KV cache", live + needed,

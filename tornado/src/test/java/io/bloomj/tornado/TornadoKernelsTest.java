@@ -145,6 +145,15 @@ class TornadoKernelsTest {
         }
     }
 
+    /** A plan that cannot fit is refused with bloomj's "needs X, has Y" before anything is allocated. */
+    @Test
+    void aBufferLargerThanTheLargestAllocationIsRefusedUpFront() {
+        Buffer big = new Buffer("big", 1 << 20, 3000), out = new Buffer("out", 1 << 20, 3000);   // 12.6 GB each
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.bloomj.InsufficientMemoryException.class,
+                () -> backend.plan(new Graph(List.of(new Op.Gelu(big, out)), 1 << 20, null, null, Set.of())));
+        assertTrue(e.getMessage().contains("needs") && e.getMessage().contains("GB"), e.getMessage());
+    }
+
     /** Embedding, LayerNorm, GELU and add on odd widths. */
     @Test
     void embeddingLayerNormGeluAdd() {
