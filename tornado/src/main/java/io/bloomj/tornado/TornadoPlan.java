@@ -39,6 +39,7 @@ import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
+import uk.ac.manchester.tornado.api.types.arrays.ByteArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
@@ -250,7 +251,8 @@ final class TornadoPlan implements ExecutionPlan {
             case Kernel.Embedding e -> {
                 String id = task("embedding");
                 int cols = e.table().cols();
-                add(new TaskPackage(id, Embedding::embedding, ctx, backend.matrix(e.table()), backend.decodeTable(e.table().dtype()), tokens, a(e.out()), cols, step));
+                W we = weights(e.table());
+                add(new TaskPackage(id, Embedding::embedding, ctx, we.w16(), we.q(), we.qs(), we.q8(), we.decode(), tokens, a(e.out()), cols, step));
                 elementwise(id, s -> (long) s.rows() * cols);
             }
             case Kernel.LayerNorm n -> {
@@ -266,11 +268,13 @@ final class TornadoPlan implements ExecutionPlan {
                 String id = task("lm_head");
                 Weight w = h.table();
                 if (cpuStyle) {
-                    add(new TaskPackage(id, LmHead::lmHeadRows, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows,
+                    W wt = weights(w);
+                    add(new TaskPackage(id, LmHead::lmHeadRows, ctx, wt.w16(), wt.q(), wt.qs(), wt.q8(), wt.decode(), a(h.in()), a(h.logits()), logitrows,
                             w.cols(), w.rows(), step));
                     elementwise(id, s -> w.rows());
                 } else {
-                    add(new TaskPackage(id, LmHead::lmHead, ctx, backend.matrix(w), backend.decodeTable(w.dtype()), a(h.in()), a(h.logits()), logitrows,
+                    W wt = weights(w);
+                    add(new TaskPackage(id, LmHead::lmHead, ctx, wt.w16(), wt.q(), wt.qs(), wt.q8(), wt.decode(), a(h.in()), a(h.logits()), logitrows,
                             w.cols(), w.rows(), step));
                     groups(id, Matmul.GEMV_GROUP, s -> w.rows());
                 }
@@ -339,24 +343,37 @@ final class TornadoPlan implements ExecutionPlan {
         int hasRes = m.epilogue() != Kernel.Epilogue.RESIDUAL ? 0 : a(m.residual()) == a(m.out()) ? 2 : 1;
         FloatArray y = a(m.out()), res = hasRes == 1 ? a(m.residual()) : none;
         if (a(m.in()) == a(m.out())) throw new IllegalArgumentException("the tornado backend cannot run a matmul in place: " + m.out());
-        ShortArray wm = backend.matrix(w);
-        FloatArray decode = backend.decodeTable(w.dtype()), bias = backend.vector(m.bias(), N);
+        W wt = weights(w);
+        FloatArray bias = backend.vector(m.bias(), N);
         if (m.variant() == Kernel.Variant.GEMV) {
             String id = task("matmul_gemv");
             if (cpuStyle) {
-                add(new TaskPackage(id, Matmul::gemvRows, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
+                add(new TaskPackage(id, Matmul::gemvRows, ctx, wt.w16(), wt.q(), wt.qs(), wt.q8(), wt.decode(), bias, a(m.in()), y, res, K, N, act, hasRes, step));
                 elementwise(id, s -> N);
             } else {
-                add(new TaskPackage(id, Matmul::gemv, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
+                add(new TaskPackage(id, Matmul::gemv, ctx, wt.w16(), wt.q(), wt.qs(), wt.q8(), wt.decode(), bias, a(m.in()), y, res, K, N, act, hasRes, step));
                 groups(id, Matmul.GEMV_GROUP, s -> N);
             }
         } else {
             String id = task("matmul_gemm");
-            add(new TaskPackage(id, Matmul::gemm, ctx, wm, decode, bias, a(m.in()), y, res, K, N, act, hasRes, step));
+            add(new TaskPackage(id, Matmul::gemm, ctx, wt.w16(), wt.q(), wt.qs(), wt.q8(), wt.decode(), bias, a(m.in()), y, res, K, N, act, hasRes, step));
             int tile = Matmul.TILE;
             grid(id, new WorkerGrid2D(tile, tile), s -> (long) ceil(N, tile) * tile,
                     s -> (long) Math.max(1, ceil(s.rows() - s.decodeRows(), tile)) * tile, tile, tile);
         }
+    }
+
+    /** A matrix as the kernels take it: 16-bit values, or Q8_0 values and scales (the unused ones are placeholders), and its decode table. */
+    private record W(ShortArray w16, ByteArray q, ShortArray qs, int q8, FloatArray decode) {}
+
+    private final ShortArray no16 = new ShortArray(1);
+    private final ByteArray no8 = new ByteArray(1);
+
+    private W weights(Weight w) {
+        if (w.dtype() == io.bloomj.tensor.DType.Q8_0) {
+            return new W(no16, backend.q8Values(w), backend.q8Scales(w), 1, backend.decodeTable(io.bloomj.tensor.DType.F16));
+        }
+        return new W(backend.matrix(w), no8, no16, 0, backend.decodeTable(w.dtype()));
     }
 
     private static int ceil(int a, int b) {

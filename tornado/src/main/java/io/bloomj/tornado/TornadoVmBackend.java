@@ -68,7 +68,7 @@ public final class TornadoVmBackend implements Backend {
     }
 
     /**
-     * 16-bit weights (bf16, f16: decoded exactly through a table) for every matrix; any dtype for the
+     * bf16, f16 (decoded exactly through a table) or Q8_0 weights for every matrix; any dtype for the
      * vectors (converted to fp32 once); head sizes up to {@link AlibiAttention#MAX_HEAD_DIM}.
      */
     @Override
@@ -83,7 +83,7 @@ public final class TornadoVmBackend implements Backend {
     }
 
     private static boolean sixteenBit(Weight w) {
-        return (w.dtype() == DType.BF16 || w.dtype() == DType.F16) && w.numel() <= Integer.MAX_VALUE - 64;
+        return (w.dtype() == DType.BF16 || w.dtype() == DType.F16 || w.dtype() == DType.Q8_0) && w.numel() <= Integer.MAX_VALUE - 64;
     }
 
     /**
@@ -119,7 +119,7 @@ public final class TornadoVmBackend implements Backend {
             }
         }
         for (Weight w : graph.weights()) {
-            long bytes = w.numel() * (isMatrixDtype(w) ? 2 : 4);
+            long bytes = w.dtype() == DType.Q8_0 ? w.numel() + w.scales().byteSize() : w.numel() * (isMatrixDtype(w) ? 2 : 4);
             needed += bytes;
             if (bytes > largest) {
                 largest = bytes;
@@ -148,6 +148,19 @@ public final class TornadoVmBackend implements Backend {
     /** The matrix as 16-bit values (a copy made once per weight). */
     synchronized ShortArray matrix(Weight w) {
         return matrices.computeIfAbsent(w, k -> ShortArray.fromSegment(k.data()));
+    }
+
+    private final Map<Weight, uk.ac.manchester.tornado.api.types.arrays.ByteArray> q8Values = new IdentityHashMap<>();
+    private final Map<Weight, ShortArray> q8Scales = new IdentityHashMap<>();
+
+    /** A Q8_0 matrix's int8 values (a copy made once per weight). */
+    synchronized uk.ac.manchester.tornado.api.types.arrays.ByteArray q8Values(Weight w) {
+        return q8Values.computeIfAbsent(w, k -> uk.ac.manchester.tornado.api.types.arrays.ByteArray.fromSegment(k.data()));
+    }
+
+    /** A Q8_0 matrix's fp16 block scales [rows, ceil(cols / 32)]. */
+    synchronized ShortArray q8Scales(Weight w) {
+        return q8Scales.computeIfAbsent(w, k -> ShortArray.fromSegment(k.scales()));
     }
 
     /** The exact float of each 16-bit value of {@code dtype}. */
@@ -186,5 +199,7 @@ public final class TornadoVmBackend implements Backend {
         closed = true;
         matrices.clear();
         vectors.clear();
+        q8Values.clear();
+        q8Scales.clear();
     }
 }

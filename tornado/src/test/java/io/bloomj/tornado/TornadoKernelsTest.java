@@ -51,6 +51,7 @@ class TornadoKernelsTest {
     record W(Weight weight, double[] values) {}
 
     static W weight(DType dtype, Random rnd, double scale, int... shape) {
+        if (dtype == DType.Q8_0) return q8(rnd, scale, shape[0], shape[1]);
         long n = 1;
         long[] s = new long[shape.length];
         for (int i = 0; i < shape.length; i++) n *= s[i] = shape[i];
@@ -63,6 +64,32 @@ class TornadoKernelsTest {
             values[i] = dtype == DType.BF16 ? Float.intBitsToFloat((bits & 0xFFFF) << 16) : Float.float16ToFloat(bits);
         }
         return new W(new Weight("w", dtype, s, seg), values);
+    }
+
+    /**
+     * A Q8_0 matrix quantized here by the format's definition (blocks of 32 along a row, d = max|w| / 127
+     * as fp16, q = round(w / d)), with its exact values q * fp16(d).
+     */
+    static W q8(Random rnd, double scale, int rows, int cols) {
+        int blocks = (cols + 31) / 32;
+        MemorySegment q = ARENA.allocate((long) rows * cols, 8), d = ARENA.allocate((long) rows * blocks * 2, 8);
+        double[] values = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                int c0 = b * 32, c1 = Math.min(cols, c0 + 32);
+                double[] raw = new double[c1 - c0];
+                double amax = 0;
+                for (int c = c0; c < c1; c++) amax = Math.max(amax, Math.abs(raw[c - c0] = rnd.nextGaussian() * scale));
+                short half = Float.floatToFloat16((float) (amax / 127));
+                d.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) r * blocks + b, half);
+                for (int c = c0; c < c1; c++) {
+                    long v = amax == 0 ? 0 : Math.round(raw[c - c0] / (amax / 127));
+                    q.set(ValueLayout.JAVA_BYTE, (long) r * cols + c, (byte) v);
+                    values[r * cols + c] = v * (double) Float.float16ToFloat(half);
+                }
+            }
+        }
+        return new W(new Weight("w", DType.Q8_0, new long[] {rows, cols}, q, d), values);
     }
 
     static float[] activations(Random rnd, int n) {
@@ -100,7 +127,7 @@ class TornadoKernelsTest {
         }
     }
 
-    /** GEMV over the decode rows and GEMM over the prompt rows, each epilogue, both 16-bit dtypes, K not a multiple of anything. */
+    /** GEMV over the decode rows and GEMM over the prompt rows, each epilogue, bf16, f16 and Q8_0, K not a multiple of anything. */
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "gpu"})
     void matmulEveryEpilogueAndDtype(String style) {
@@ -110,9 +137,9 @@ class TornadoKernelsTest {
     private void matmulEveryEpilogueAndDtype() {
         Random rnd = new Random(1);
         int rows = 5, decode = 2, n = 37, k = 301;
-        for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
+        for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.Q8_0}) {
             for (String epilogue : new String[] {"none", "gelu", "residual"}) {
-                W w = weight(dtype, rnd, 1 / Math.sqrt(k), n, k), b = weight(dtype, rnd, 0.5, n);
+                W w = weight(dtype, rnd, 1 / Math.sqrt(k), n, k), b = weight(dtype == DType.Q8_0 ? DType.BF16 : dtype, rnd, 0.5, n);
                 Buffer in = new Buffer("x", rows, k), y = new Buffer("y", rows, n), res = new Buffer("res", rows, n), out = new Buffer("out", rows, n);
                 List<Op> ops = switch (epilogue) {
                     case "gelu" -> List.of(new Op.Matmul(in, w.weight(), b.weight(), y), new Op.Gelu(y, y));
@@ -248,7 +275,10 @@ class TornadoKernelsTest {
     private void lmHeadArgmaxAndSample() {
         Random rnd = new Random(4);
         int rows = 4, k = 45, vocab = 101;
-        W table = weight(DType.BF16, rnd, 1, vocab, k);
+        for (DType dtype : new DType[] {DType.BF16, DType.Q8_0}) lmHeadArgmaxAndSample(rnd, rows, k, vocab, weight(dtype, rnd, 1, vocab, k), dtype);
+    }
+
+    private void lmHeadArgmaxAndSample(Random rnd, int rows, int k, int vocab, W table, DType dtype) {
         Buffer in = new Buffer("x", rows, k), logits = new Buffer("logits", 2, vocab), best = new Buffer("best", 2, 1);
         Buffer drawn = new Buffer("drawn", 2, 1), seen = new Buffer("seen", 2, vocab);
         Graph graph = new Graph(List.of(new Op.LmHead(in, table.weight(), logits), new Op.Argmax(logits, best), new Op.Sample(logits, drawn, seen)),
@@ -272,7 +302,7 @@ class TornadoKernelsTest {
                 expected[i * vocab + v] = s;
             }
         }
-        assertClose(expected, lg, 1e-4, "lm_head");
+        assertClose(expected, lg, 1e-4, dtype + " lm_head");
         for (int i = 0; i < 2; i++) {
             int arg = 0;
             for (int v = 1; v < vocab; v++) if (lg[i * vocab + v] > lg[i * vocab + arg]) arg = v;

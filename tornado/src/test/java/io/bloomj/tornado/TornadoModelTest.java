@@ -7,6 +7,7 @@ import io.bloomj.api.GenerationConfig;
 import io.bloomj.api.GenerationListener;
 import io.bloomj.api.GenerationResult;
 import io.bloomj.api.LoadOptions;
+import io.bloomj.api.WeightFormat;
 import io.bloomj.model.BloomConfig;
 import io.bloomj.model.RandomCheckpointWriter;
 import io.bloomj.tensor.DType;
@@ -38,7 +39,8 @@ class TornadoModelTest {
         return Stream.of(
                 Arguments.of("tiny bf16 (8 heads of 16), gpu-style kernels", BloomConfig.of(4096, 128, 2, 8), DType.BF16),
                 Arguments.of("tiny bf16 (8 heads of 16), cpu-style kernels", BloomConfig.of(4096, 128, 2, 8), DType.BF16),
-                Arguments.of("odd: vocab 300, hidden 80, 5 heads, 3 layers, f16, gpu-style kernels", BloomConfig.of(300, 80, 3, 5), DType.F16));
+                Arguments.of("odd: vocab 300, hidden 80, 5 heads, 3 layers, f16, gpu-style kernels", BloomConfig.of(300, 80, 3, 5), DType.F16),
+                Arguments.of("tiny bf16 quantized to Q8_0 at load, cpu-style kernels", BloomConfig.of(4096, 128, 2, 8), DType.BF16));
     }
 
     @org.junit.jupiter.api.BeforeEach
@@ -52,7 +54,7 @@ class TornadoModelTest {
     }
 
     private static Path checkpoint(String name, BloomConfig c, DType dtype) {
-        Path d = dir.resolve(name.replaceAll(", (cpu|gpu)-style kernels", "").replaceAll("[^a-z0-9]", "_"));
+        Path d = dir.resolve(name.replaceAll(", (cpu|gpu)-style kernels", "").replace(" quantized to Q8_0 at load", "").replaceAll("[^a-z0-9]", "_"));
         if (!d.toFile().exists()) RandomCheckpointWriter.write(c, dtype, 7, d, b -> { });
         return d;
     }
@@ -62,8 +64,9 @@ class TornadoModelTest {
     void logitsAndGreedyTokensMatchTheCpuBackend(String name, BloomConfig c, DType dtype) {
         Path d = checkpoint(name, c, dtype);
         int[] prompt = {1, 17, 42, 5, 88, 23, 64, 9, 31, 77, 50, 3, 2};
-        try (BloomModel cpu = Bloom.load(d, LoadOptions.defaults().withThreads(2).withContextLength(64));
-             BloomModel tv = Bloom.load(d, LoadOptions.defaults().withBackend("tornado").withContextLength(64))) {
+        WeightFormat format = name.contains("Q8_0") ? WeightFormat.Q8_0 : WeightFormat.CHECKPOINT;
+        try (BloomModel cpu = Bloom.load(d, LoadOptions.defaults().withThreads(2).withContextLength(64).withWeights(format));
+             BloomModel tv = Bloom.load(d, LoadOptions.defaults().withBackend("tornado").withContextLength(64).withWeights(format))) {
             float[][] expected = cpu.logitsPerPosition(prompt);
             float[][] got = tv.logitsPerPosition(prompt);
             double max = 0;
@@ -71,6 +74,16 @@ class TornadoModelTest {
                 for (int v = 0; v < expected[p].length; v++) max = Math.max(max, Math.abs(expected[p][v] - got[p][v]));
             }
             System.out.printf("%s: max |tornado - cpu| logit difference %.3g%n", name, max);
+            if (format == WeightFormat.Q8_0) {
+                // the 8-bit weights are in use: the logits move away from the checkpoint's by far more than the tolerance
+                try (BloomModel plain = Bloom.load(d, LoadOptions.defaults().withThreads(2).withContextLength(64))) {
+                    float[] a = plain.logits(prompt), b = got[got.length - 1];
+                    double moved = 0;
+                    for (int v = 0; v < a.length; v++) moved = Math.max(moved, Math.abs(a[v] - b[v]));
+                    System.out.printf("%s: max |q8_0 - checkpoint| logit difference %.3g%n", name, moved);
+                    assertTrue(moved > 1e-2, name + ": Q8_0 logits equal the checkpoint's (" + moved + "): not quantized?");
+                }
+            }
             assertTrue(max < 1e-3, name + ": max logit difference " + max);
             GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(12).stopAtEos(false).build();
             GenerationResult a = cpu.generate(prompt, greedy, GenerationListener.NONE);
@@ -92,7 +105,8 @@ class TornadoModelTest {
     @MethodSource("shapes")
     void batchedSequencesGetTheirAloneBits(String name, BloomConfig c, DType dtype) {
         Path d = checkpoint(name, c, dtype);
-        try (BloomModel tv = Bloom.load(d, LoadOptions.defaults().withBackend("tornado").withContextLength(96).withBatchSize(48))) {
+        WeightFormat format = name.contains("Q8_0") ? WeightFormat.Q8_0 : WeightFormat.CHECKPOINT;
+        try (BloomModel tv = Bloom.load(d, LoadOptions.defaults().withBackend("tornado").withContextLength(96).withBatchSize(48).withWeights(format))) {
             int[] lengths = {1, 5, 33, 40};
             List<BatchRequest> requests = new ArrayList<>();
             List<GenerationResult> alone = new ArrayList<>();

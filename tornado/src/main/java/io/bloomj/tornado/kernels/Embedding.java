@@ -1,6 +1,7 @@
 package io.bloomj.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.ByteArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -10,7 +11,8 @@ public final class Embedding {
     private Embedding() {}
 
     /** One work-item per element of the step's rows (global size rows x cols). */
-    public static void embedding(KernelContext ctx, ShortArray table, FloatArray decode, IntArray tokens, FloatArray out, int cols, IntArray step) {
+    public static void embedding(KernelContext ctx, ShortArray table, ByteArray q, ShortArray qs, int q8, FloatArray decode, IntArray tokens,
+                                 FloatArray out, int cols, IntArray step) {
         int mb = (int) decode.get(1024);
         int mask = (1 << mb) - 1;
         float ulp = 1f / (1 << mb);
@@ -18,7 +20,7 @@ public final class Embedding {
         if (i < step.get(0) * cols) {
             int r = i / cols;
             int c = i - r * cols;
-            out.set(i, Weights16.value(decode, table.get(tokens.get(r) * cols + c), mb, mask, ulp));
+            out.set(i, Weights16.weight(table, q, qs, decode, q8, tokens.get(r), c, cols, mb, mask, ulp));
         }
     }
 }

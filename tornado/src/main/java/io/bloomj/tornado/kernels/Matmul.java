@@ -1,12 +1,14 @@
 package io.bloomj.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.ByteArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
- * {@code y[r, o] = act(W[o] . x[r] + bias[o]) (+ res[r, o])} with 16-bit weights W [N, K]: a GEMV over
+ * {@code y[r, o] = act(W[o] . x[r] + bias[o]) (+ res[r, o])} with weights W [N, K] in bf16/f16 or Q8_0 (see
+ * {@link Weights16#weight}): a GEMV over
  * the step's decode rows [0, step[1]) and a tiled GEMM over its prompt rows [step[1], step[0]). Each
  * output's sum runs in an order fixed by K alone, so a row gets the same bits in any step.
  *   act: 0 none, 1 BLOOM's tanh GELU; hasRes: 1 adds res (the residual connection fused in), 2 adds
@@ -27,7 +29,7 @@ public final class Matmul {
     }
 
     /** One work-group per output o: its work-items stride over k, then a tree sum in local memory. */
-    public static void gemv(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
+    public static void gemv(KernelContext ctx, ShortArray w, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                             int K, int N, int act, int hasRes, IntArray step) {
         int mb = (int) decode.get(1024);
         int mask = (1 << mb) - 1;
@@ -37,10 +39,9 @@ public final class Matmul {
         int n = ctx.localGroupSizeX;
         float[] red = ctx.allocateFloatLocalArray(32);
         int rows = step.get(1);
-        int wbase = o * K;
         for (int r = 0; r < rows; r++) {
             float s = 0f;
-            for (int k = lid; k < K; k += n) s += Weights16.value(decode, w.get(wbase + k), mb, mask, ulp) * x.get(r * K + k);
+            for (int k = lid; k < K; k += n) s += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
             red[lid] = s;
             ctx.localBarrier();
             for (int st = n / 2; st > 0; st >>= 1) {
@@ -60,7 +61,7 @@ public final class Matmul {
      * GEMV for CPU devices: one work-item per output, its sum over k in order, no barriers (a CPU
      * OpenCL runtime runs a work-group's barriers as loops over its work-items).
      */
-    public static void gemvRows(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
+    public static void gemvRows(KernelContext ctx, ShortArray w, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                                 int K, int N, int act, int hasRes, IntArray step) {
         int mb = (int) decode.get(1024);
         int mask = (1 << mb) - 1;
@@ -68,10 +69,9 @@ public final class Matmul {
         int o = ctx.globalIdx;
         if (o < N) {
             int rows = step.get(1);
-            int wbase = o * K;
             for (int r = 0; r < rows; r++) {
                 float s = 0f;
-                for (int k = 0; k < K; k++) s += Weights16.value(decode, w.get(wbase + k), mb, mask, ulp) * x.get(r * K + k);
+                for (int k = 0; k < K; k++) s += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
                 int at = r * N + o;
                 float v = finish(s, bias, o, act);
                 y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
@@ -83,7 +83,7 @@ public final class Matmul {
      * TILE x TILE outputs per work-group over the prompt rows: x and W tiles of TILE columns staged
      * in local memory, each work-item summing its output over k in order.
      */
-    public static void gemm(KernelContext ctx, ShortArray w, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
+    public static void gemm(KernelContext ctx, ShortArray w, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                             int K, int N, int act, int hasRes, IntArray step) {
         int mb = (int) decode.get(1024);
         int mask = (1 << mb) - 1;
@@ -102,7 +102,7 @@ public final class Matmul {
             for (int k0 = 0; k0 < K; k0 += 16) {
                 int k = k0 + lo;
                 xs[lr * 16 + lo] = (r0 + lr < rows && k < K) ? x.get((r0 + lr) * K + k) : 0f;
-                ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? Weights16.value(decode, w.get((o0 + lr) * K + k), mb, mask, ulp) : 0f;
+                ws[lr * 16 + lo] = (o0 + lr < N && k < K) ? Weights16.weight(w, q, qs, decode, q8, o0 + lr, k, K, mb, mask, ulp) : 0f;
                 ctx.localBarrier();
                 for (int kk = 0; kk < 16; kk++) acc += xs[lr * 16 + kk] * ws[lo * 16 + kk];
                 ctx.localBarrier();

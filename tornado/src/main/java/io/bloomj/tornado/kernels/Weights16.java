@@ -1,6 +1,8 @@
 package io.bloomj.tornado.kernels;
 
+import uk.ac.manchester.tornado.api.types.arrays.ByteArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
  * Exact decoding of 16-bit weights (bf16, f16) without reinterpreting bits, which TornadoVM's code
@@ -35,5 +37,17 @@ public final class Weights16 {
         int b = bits & 0xFFFF;
         int h = b >> mantissa;
         return table.get(h) * (table.get(512 + h) + (b & mask) * ulp);
+    }
+
+    /**
+     * Weight (row, k) of a [rows, K] matrix: a 16-bit value of {@code w}, or with {@code q8} = 1 a
+     * Q8_0 value, {@code q * scale} with the block's fp16 scale from {@code qs} [rows, ceil(K / 32)]
+     * ({@code table} is then the f16 table). {@code q8} is a kernel's scalar argument, compiled in as a
+     * constant, so each task keeps only its own branch.
+     */
+    static float weight(ShortArray w, ByteArray q, ShortArray qs, FloatArray table, int q8, int row, int k, int K, int mantissa, int mask,
+                        float ulp) {
+        if (q8 == 1) return q.get(row * K + k) * value(table, qs.get(row * ((K + 31) >> 5) + (k >> 5)), mantissa, mask, ulp);
+        return value(table, w.get(row * K + k), mantissa, mask, ulp);
     }
 }
