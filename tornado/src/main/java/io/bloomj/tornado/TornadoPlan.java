@@ -107,7 +107,7 @@ final class TornadoPlan implements ExecutionPlan {
         this.bounds = StepBounds.of(graph);
         this.name = "bloomj" + PLANS.incrementAndGet();
         this.cpuStyle = backend.cpuStyle();
-        List<Launch> launches = Lowering.lower(graph, backend, backend.fusions());
+        List<Launch> launches = Lowering.lower(graph, backend, backend.fusions(backend.cpuStyle()));
         RowTables t = RowTables.of(graph);
         batched = t.batched();
         int maxRows = graph.maxRows();
@@ -227,12 +227,13 @@ final class TornadoPlan implements ExecutionPlan {
         else w.setLocalWorkToNull();
         Spec last = specs.getLast();
         if (!last.pkg().getId().equals(id)) throw new IllegalStateException("grid for " + id + " after task " + last.pkg().getId());
-        specs.set(specs.size() - 1, new Spec(last.pkg(), w, last.launch()));
+        specs.set(specs.size() - 1, new Spec(last.pkg(), w, last.launch(), last.first()));
         grids.add(new Sized(w, x, y));
     }
 
     /** A kernel launch, its grid set by the next call to {@link #grid}. */
-    private record Spec(TaskPackage pkg, WorkerGrid grid, Launch launch) {}
+    /** {@code first}: the launch's first task, which carries its weight bytes in the profile. */
+    private record Spec(TaskPackage pkg, WorkerGrid grid, Launch launch, boolean first) {}
 
     /** The lowered launch whose tasks are being bound (their profile name and weight bytes). */
     private Launch bindingLaunch;
@@ -242,7 +243,8 @@ final class TornadoPlan implements ExecutionPlan {
     private final List<Spec> specs = new ArrayList<>();
 
     private void add(TaskPackage p) {
-        specs.add(new Spec(p, null, bindingLaunch));
+        boolean first = specs.isEmpty() || specs.getLast().launch() != bindingLaunch;
+        specs.add(new Spec(p, null, bindingLaunch, first));
         byTask.put(taskCount - 1, specs.getLast());
     }
 
@@ -279,7 +281,20 @@ final class TornadoPlan implements ExecutionPlan {
                     groups(id, Matmul.GEMV_GROUP, s -> w.rows());
                 }
             }
-            case Kernel.LmHeadArgmax h -> throw new IllegalStateException("the tornado backend does not fuse the LM head with the argmax");
+            case Kernel.LmHeadArgmax h -> {
+                String id = task("lm_head");
+                Weight w = h.table();
+                int groups = ceil(w.rows(), LmHead.ARGMAX_ROWS);
+                FloatArray pval = new FloatArray(h.logits().rows() * groups);
+                IntArray pidx = new IntArray(h.logits().rows() * groups);
+                W wt = weights(w);
+                add(new TaskPackage(id, LmHead::lmHeadArgmax, ctx, wt.w16(), wt.q(), wt.qs(), wt.q8(), wt.decode(), a(h.in()), a(h.logits()), logitrows,
+                        pval, pidx, w.cols(), w.rows(), step));
+                groups(id, 32 * LmHead.ARGMAX_ROWS, s -> groups);
+                String fin = task("argmax");
+                add(new TaskPackage(fin, Argmax::argmaxFinal, ctx, pval, pidx, a(h.token()), groups, step));
+                elementwise(fin, Step::logitRows);
+            }
             case Kernel.Argmax am -> {
                 String id = task("argmax");
                 add(new TaskPackage(id, Argmax::argmax, ctx, a(am.logits()), a(am.token()), am.logits().cols()));
@@ -421,7 +436,7 @@ final class TornadoPlan implements ExecutionPlan {
             Spec sp = byTask.get(Integer.parseInt(m.group(1)));
             if (sp == null) continue;
             long nanos = Long.parseLong(m.group(2));
-            long bytes = sp.launch().runsIn(s) ? sp.launch().weightBytes() : 0;
+            long bytes = sp.first() && sp.launch().runsIn(s) ? sp.launch().weightBytes() : 0;
             step.record(sp.launch().profileName(), nanos, bytes);
             profile.record(sp.launch().profileName(), nanos, bytes);
         }

@@ -100,9 +100,12 @@ public final class TornadoVmBackend implements Backend {
         };
     }
 
-    /** The pairs of ops that run as one task: matmul + GELU, matmul + residual add. */
-    Set<Fusion> fusions() {
-        return EnumSet.of(Fusion.MATMUL_GELU, Fusion.MATMUL_RESIDUAL);
+    /**
+     * The pairs of ops that run as one task: matmul + GELU, matmul + residual add, and on GPUs the LM
+     * head + the first pass of argmax (on CPU devices the argmax runs alone over the logits).
+     */
+    Set<Fusion> fusions(boolean cpuStyle) {
+        return cpuStyle ? EnumSet.of(Fusion.MATMUL_GELU, Fusion.MATMUL_RESIDUAL) : EnumSet.allOf(Fusion.class);
     }
 
     @Override

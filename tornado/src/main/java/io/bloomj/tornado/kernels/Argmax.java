@@ -2,6 +2,7 @@ package io.bloomj.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /** Argmax of each logits row, ties to the lowest index (torch.argmax), written as a float token id. */
 public final class Argmax {
@@ -39,5 +40,23 @@ public final class Argmax {
             ctx.localBarrier();
         }
         if (lid == 0) token.set(r, bi[0]);
+    }
+
+    /** The argmax of each logits row from the fused LM head's per-group candidates (ties to the lowest index); a work-item per row. */
+    public static void argmaxFinal(KernelContext ctx, FloatArray pval, IntArray pidx, FloatArray token, int groups, IntArray step) {
+        int r = ctx.globalIdx;
+        if (r < step.get(2)) {
+            float best = pval.get(r * groups);
+            int idx = pidx.get(r * groups);
+            for (int g = 1; g < groups; g++) {
+                float v = pval.get(r * groups + g);
+                int j = pidx.get(r * groups + g);
+                if (v > best || (v == best && j < idx)) {
+                    best = v;
+                    idx = j;
+                }
+            }
+            token.set(r, idx);
+        }
     }
 }

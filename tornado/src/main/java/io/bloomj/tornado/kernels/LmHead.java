@@ -53,4 +53,61 @@ public final class LmHead {
             }
         }
     }
+
+    /** Vocabulary rows per work-group of {@link #lmHeadArgmax}: one sub-group of 32 work-items each. */
+    public static final int ARGMAX_ROWS = 8;
+
+    /**
+     * {@link #lmHead} fused with the first pass of argmax (GPUs): a work-group of 256 takes 8
+     * vocabulary rows, a sub-group of 32 per row summing as {@link #lmHead} does (so the logits are
+     * the same bits), and leaves the best (value, index) of its rows per logits row in
+     * {@code pval}/{@code pidx} [logit rows, groups]; {@link Argmax#argmaxFinal} finishes.
+     */
+    public static void lmHeadArgmax(KernelContext ctx, ShortArray table, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray x,
+                                    FloatArray logits, IntArray logitrows, FloatArray pval, IntArray pidx, int K, int vocab, IntArray step) {
+        int mb = (int) decode.get(1024);
+        int mask = (1 << mb) - 1;
+        float ulp = 1f / (1 << mb);
+        int lid = ctx.localIdx;
+        int sub = lid >> 5;
+        int lane = lid & 31;
+        int groups = (vocab + 7) >> 3;
+        int o = ctx.groupIdx * 8 + sub;
+        float[] red = ctx.allocateFloatLocalArray(256);
+        float[] bv = ctx.allocateFloatLocalArray(8);
+        int[] bi = ctx.allocateIntLocalArray(8);
+        int rows = step.get(2);
+        for (int i = 0; i < rows; i++) {
+            int xb = logitrows.get(i) * K;
+            float s = 0f;
+            if (o < vocab) {
+                for (int k = lane; k < K; k += 32) s += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
+            }
+            red[lid] = s;
+            ctx.localBarrier();
+            for (int st = 16; st > 0; st >>= 1) {
+                if (lane < st) red[lid] += red[lid + st];
+                ctx.localBarrier();
+            }
+            if (lane == 0) {
+                if (o < vocab) logits.set(i * vocab + o, red[lid]);
+                bv[sub] = o < vocab ? red[lid] : Float.NEGATIVE_INFINITY;
+                bi[sub] = o;
+            }
+            ctx.localBarrier();
+            if (lid == 0) {
+                float best = bv[0];
+                int idx = bi[0];
+                for (int t = 1; t < 8; t++) {
+                    if (bv[t] > best) {   // ties keep the lower index
+                        best = bv[t];
+                        idx = bi[t];
+                    }
+                }
+                pval.set(i * groups + ctx.groupIdx, best);
+                pidx.set(i * groups + ctx.groupIdx, idx);
+            }
+            ctx.localBarrier();
+        }
+    }
 }
