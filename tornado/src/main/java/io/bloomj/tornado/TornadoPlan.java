@@ -142,7 +142,9 @@ final class TornadoPlan implements ExecutionPlan {
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         graphCount = graphs.size();
         plan.withDevice(backend.device().device()).withGridScheduler(scheduler);
-        // Compile every task now, while the model loads, rather than in the first step.
+        // Compile every task now, while the model loads, rather than in the first step. CUDA graphs
+        // (withCUDAGraph, PTX) stay off: the grids follow each step's rows, and a captured graph would
+        // replay the grids of the step it was captured in.
         plan.withPreCompilation();
     }
 
