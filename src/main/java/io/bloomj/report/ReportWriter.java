@@ -111,18 +111,52 @@ public final class ReportWriter {
         return c;
     }
 
+    /** Tokens/s side by side per test, one series per result file, error bars from the samples' deviation, and the decode roofline from bloomj's probe. */
     private static CategoryChart comparisonChart(List<ResultSet> sets) {
         CategoryChart c = base("Comparison", "test", "tokens/s");
+        c.getStyler().setErrorBarsColor(java.awt.Color.DARK_GRAY);
         Set<String> tests = new LinkedHashSet<>();
         for (ResultSet s : sets) for (ResultSet.Throughput t : s.throughputs()) tests.add(t.test());
         List<String> x = new ArrayList<>(tests);
+        Map<String, Double> roofline = new LinkedHashMap<>();
         for (ResultSet s : sets) {
             if (s.throughputs().isEmpty()) continue;
-            Map<String, Double> v = new LinkedHashMap<>();
-            for (ResultSet.Throughput t : s.throughputs()) v.put(t.test(), t.tokensPerSecond());
-            c.addSeries(s.name(), x, x.stream().map(t -> v.getOrDefault(t, 0.0)).toList());
+            Map<String, ResultSet.Throughput> v = new LinkedHashMap<>();
+            for (ResultSet.Throughput t : s.throughputs()) {
+                v.putIfAbsent(t.test(), t);
+                if (!Double.isNaN(t.rooflineTokensPerSecond())) roofline.putIfAbsent(t.test(), t.rooflineTokensPerSecond());
+            }
+            c.addSeries(s.name(), x, x.stream().map(t -> v.containsKey(t) ? v.get(t).tokensPerSecond() : 0.0).toList(),
+                    x.stream().map(t -> v.containsKey(t) && !Double.isNaN(v.get(t).stddev()) ? v.get(t).stddev() : 0.0).toList());
         }
+        // A bar beside each decode test (none for prefill, which the weights' size does not bound).
+        if (!roofline.isEmpty()) c.addSeries("decode roofline (probe bandwidth / weight bytes)", x, x.stream().map(t -> roofline.getOrDefault(t, 0.0)).toList());
         return c;
+    }
+
+    /**
+     * One line per test run by both engines, bloomj ÷ llama.cpp ("tg16 bloom 3B: 1.04x llama.cpp"),
+     * from the first result file of each engine; empty without a llama-bench file and a bloomj one.
+     */
+    static List<String> verdicts(List<ResultSet> sets) {
+        ResultSet llama = null, bloomj = null;
+        for (ResultSet s : sets) {
+            for (ResultSet.Throughput t : s.throughputs()) {
+                if (t.engine().equals("llama.cpp") && llama == null) llama = s;
+                if (t.engine().equals("bloomj") && bloomj == null) bloomj = s;
+            }
+        }
+        if (llama == null || bloomj == null) return List.of();
+        List<String> out = new ArrayList<>();
+        for (ResultSet.Throughput b : bloomj.throughputs()) {
+            for (ResultSet.Throughput l : llama.throughputs()) {
+                if (!l.test().equals(b.test())) continue;
+                out.add(String.format(Locale.ROOT, "%s %s: %.2fx llama.cpp (%.2f vs %.2f t/s)", b.test(), b.model(), b.tokensPerSecond() / l.tokensPerSecond(),
+                        b.tokensPerSecond(), l.tokensPerSecond()));
+                break;
+            }
+        }
+        return out;
     }
 
     /**
@@ -176,6 +210,9 @@ public final class ReportWriter {
 
     static String markdown(List<ResultSet> sets) {
         StringBuilder sb = new StringBuilder("# bloomj benchmark summary\n\n");
+        List<String> verdicts = verdicts(sets);
+        for (String v : verdicts) sb.append("- ").append(v).append('\n');
+        if (!verdicts.isEmpty()) sb.append('\n');
         List<ResultSet.Throughput> tps = sets.stream().flatMap(s -> s.throughputs().stream()).toList();
         if (!tps.isEmpty()) {
             sb.append("| results | model | backend | test | t/s | weights GB/s | of bandwidth |\n| --- | --- | --- | --- | ---: | ---: | ---: |\n");
@@ -231,6 +268,12 @@ public final class ReportWriter {
                 + "<h1>bloomj benchmark report</h1>\n<p>Results: ");
         for (ResultSet s : sets) sb.append(escape(s.name())).append(' ');
         sb.append("</p>\n");
+        List<String> verdicts = verdicts(sets);
+        if (!verdicts.isEmpty()) {
+            sb.append("<ul class=\"verdicts\">\n");
+            for (String v : verdicts) sb.append("<li><b>").append(escape(v)).append("</b></li>\n");
+            sb.append("</ul>\n");
+        }
         for (Map.Entry<String, byte[]> e : png.entrySet()) {
             sb.append("<figure><img alt=\"").append(e.getKey()).append("\" data-chart=\"").append(e.getKey())
                     .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(e.getValue()))

@@ -43,9 +43,20 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
         }
     }
 
-    /** A bloomj bench test. */
+    /**
+     * A {@code bloomj bench} test, or a llama-bench one (the same JSON fields, which bloomj bench
+     * copies; llama-bench names no test, so it is made from n_prompt / n_gen / n_depth as llama-bench
+     * prints it: pp512, tg128, tg128@d2048). {@code engine}: "bloomj" or "llama.cpp".
+     * {@code modelBytes}: the weights' size, which with the probe's bandwidth gives a decode roofline.
+     */
     public record Throughput(String test, String backend, String device, String model, double tokensPerSecond, double stddev,
-                             double weightGbPerSecond, double bandwidthGbPerSecond, double bandwidthFraction) {}
+                             double weightGbPerSecond, double bandwidthGbPerSecond, double bandwidthFraction, String engine,
+                             double modelBytes) {
+        /** Tokens/s a decode test could reach streaming the weights once per token at the probe's bandwidth (NaN for prefill or without a probe). */
+        public double rooflineTokensPerSecond() {
+            return test.startsWith("tg") && bandwidthGbPerSecond > 0 && modelBytes > 0 ? bandwidthGbPerSecond * 1e9 / modelBytes : Double.NaN;
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -71,8 +82,8 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
         List<Throughput> tps = new ArrayList<>();
         for (JsonNode n : nodes) {
             if (n.has("benchmark") && n.has("primaryMetric")) kernels.add(kernel(n));
-            else if (n.has("avg_ts") && n.has("test")) tps.add(throughput(n));
-            else throw new CheckpointException(file, "an entry is neither a JMH result nor a bloomj bench result: " + abbreviate(n));
+            else if (n.has("avg_ts") && (n.has("test") || n.has("n_prompt"))) tps.add(throughput(n));
+            else throw new CheckpointException(file, "an entry is neither a JMH result nor a bloomj bench or llama-bench result: " + abbreviate(n));
         }
         String name = file.getFileName().toString().replaceFirst("\\.(json|jsonl)$", "");
         return new ResultSet(name, kernels, tps);
@@ -117,8 +128,19 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
     }
 
     private static Throughput throughput(JsonNode n) {
-        return new Throughput(n.path("test").asText(), n.path("backends").asText(), n.path("gpu_info").asText(),
+        String test = n.has("test") ? n.path("test").asText() : llamaBenchTest(n);
+        // bloomj bench writes its JVM; llama-bench writes its build number and no JVM
+        String engine = n.has("jvm") ? "bloomj" : "llama.cpp";
+        return new Throughput(test, n.path("backends").asText(), n.path("gpu_info").asText(),
                 n.path("model_type").asText(), number(n.get("avg_ts")), number(n.get("stddev_ts")),
-                number(n.get("weight_gb_per_second")), number(n.get("bandwidth_gb_per_second")), number(n.get("bandwidth_fraction")));
+                number(n.get("weight_gb_per_second")), number(n.get("bandwidth_gb_per_second")), number(n.get("bandwidth_fraction")), engine,
+                number(n.get("model_size")));
+    }
+
+    /** llama-bench's own test name: pp{n_prompt} for prompt tests, tg{n_gen} for generation, @d{n_depth} after a context of that depth. */
+    static String llamaBenchTest(JsonNode n) {
+        int prompt = n.path("n_prompt").asInt(0), gen = n.path("n_gen").asInt(0), depth = n.path("n_depth").asInt(0);
+        String t = gen == 0 ? "pp" + prompt : prompt == 0 ? "tg" + gen : "pg" + prompt + "," + gen;
+        return depth > 0 ? t + "@d" + depth : t;
     }
 }

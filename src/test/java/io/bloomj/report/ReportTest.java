@@ -84,6 +84,31 @@ class ReportTest {
         assertTrue(md.contains("| kernel | tornado ms/op | opencl ms/op | tornado ÷ opencl |"), md);
     }
 
+    /**
+     * llama-bench's JSON (no test field: pp/tg made from n_prompt and n_gen) next to bloomj's: one
+     * verdict line per common test, bloomj ÷ llama.cpp, leading the page, and the comparison chart.
+     */
+    @Test
+    void llamaBenchResultsAreComparedTestByTestWithAVerdict() throws IOException {
+        ResultSet llama = ResultSet.read(sample("llama-bench.json"));
+        assertEquals(List.of("pp32", "tg16"), llama.throughputs().stream().map(ResultSet.Throughput::test).toList());
+        assertTrue(llama.throughputs().stream().allMatch(t -> t.engine().equals("llama.cpp")));
+        ResultSet bloomj = ResultSet.read(sample("bench-cpu.json"));
+        assertTrue(bloomj.throughputs().stream().allMatch(t -> t.engine().equals("bloomj")));
+        List<String> verdicts = ReportWriter.verdicts(List.of(llama, bloomj));
+        assertEquals(2, verdicts.size(), verdicts.toString());
+        double tg = bloomj.throughputs().get(1).tokensPerSecond() / 400.0;
+        assertTrue(verdicts.get(1).startsWith(String.format(java.util.Locale.ROOT, "tg16 bloom 0.00B BF16: %.2fx llama.cpp", tg)), verdicts.get(1));
+        assertTrue(bloomj.throughputs().get(1).rooflineTokensPerSecond() > 0, "decode roofline from the probe and the weights' size");
+        System.setProperty("java.awt.headless", "true");
+        CliTestAccess.Result r = CliTestAccess.run("report", sample("llama-bench.json").toString(), sample("bench-cpu.json").toString(),
+                "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.indexOf("class=\"verdicts\"") < html.indexOf("<figure"), "the verdicts lead the page");
+        assertTrue(html.contains("llama.cpp (") && html.contains("data-chart=\"comparison.png\""), "verdicts and the side-by-side chart");
+    }
+
     @Test
     void aFileThatIsNotAResultIsRefused() throws IOException {
         Path bad = out.resolve("bad.json");
