@@ -47,9 +47,20 @@ public final class LmHead {
             int rows = step.get(2);
             for (int i = 0; i < rows; i++) {
                 int xb = logitrows.get(i) * K;
-                float s = 0f;
-                for (int k = 0; k < K; k++) s += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
-                logits.set(i * vocab + o, s);
+                // four independent partial sums (k mod 4), added in a fixed order, as Matmul.gemvRows
+                float s0 = 0f;
+                float s1 = 0f;
+                float s2 = 0f;
+                float s3 = 0f;
+                int k = 0;
+                for (; k + 4 <= K; k += 4) {
+                    s0 += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
+                    s1 += Weights16.weight(table, q, qs, decode, q8, o, k + 1, K, mb, mask, ulp) * x.get(xb + k + 1);
+                    s2 += Weights16.weight(table, q, qs, decode, q8, o, k + 2, K, mb, mask, ulp) * x.get(xb + k + 2);
+                    s3 += Weights16.weight(table, q, qs, decode, q8, o, k + 3, K, mb, mask, ulp) * x.get(xb + k + 3);
+                }
+                for (; k < K; k++) s0 += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
+                logits.set(i * vocab + o, (s0 + s1) + (s2 + s3));
             }
         }
     }

@@ -70,8 +70,21 @@ public final class Matmul {
         if (o < N) {
             int rows = step.get(1);
             for (int r = 0; r < rows; r++) {
-                float s = 0f;
-                for (int k = 0; k < K; k++) s += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
+                // four independent partial sums (k mod 4), added in a fixed order: the loads of one
+                // iteration do not wait on the previous sum
+                float s0 = 0f;
+                float s1 = 0f;
+                float s2 = 0f;
+                float s3 = 0f;
+                int k = 0;
+                for (; k + 4 <= K; k += 4) {
+                    s0 += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
+                    s1 += Weights16.weight(w, q, qs, decode, q8, o, k + 1, K, mb, mask, ulp) * x.get(r * K + k + 1);
+                    s2 += Weights16.weight(w, q, qs, decode, q8, o, k + 2, K, mb, mask, ulp) * x.get(r * K + k + 2);
+                    s3 += Weights16.weight(w, q, qs, decode, q8, o, k + 3, K, mb, mask, ulp) * x.get(r * K + k + 3);
+                }
+                for (; k < K; k++) s0 += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
+                float s = (s0 + s1) + (s2 + s3);
                 int at = r * N + o;
                 float v = finish(s, bias, o, act);
                 y.set(at, hasRes == 1 ? v + res.get(at) : hasRes == 2 ? v + y.get(at) : v);
