@@ -18,8 +18,9 @@ public record BenchRecord(Map<String, Object> fields) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Everything that describes the run, shared by its tests. */
-    public record Run(String buildCommit, String cpuInfo, String device, String backend, String modelFilename, String modelType,
-                      long modelSize, long modelParams, int nBatch, int nThreads, String jvm, String bandwidthKind,
+    /** {@code cpuFeatures}: the CPU's instruction sets that decide kernel speed (avx2 fma avx512f avx512_bf16 amx_bf16 ...). */
+    public record Run(String buildCommit, String cpuInfo, String cpuFeatures, String device, String backend, String modelFilename,
+                      String modelType, long modelSize, long modelParams, int nBatch, int nThreads, String jvm, String bandwidthKind,
                       double bandwidthBytesPerSecond) {}
 
     public static BenchRecord of(Run run, ThroughputBench.Result r, long weightBytesPerToken, long peakHost, long peakDevice,
@@ -50,6 +51,7 @@ public record BenchRecord(Map<String, Object> fields) {
         f.put("samples_ts", r.tokensPerSecond());
         // bloomj's own fields
         f.put("test", r.test());
+        f.put("cpu_features", run.cpuFeatures());
         f.put("median_ts", r.median());
         f.put("time_to_first_token_ms", r.nPrompt() > 0 ? Stats.median(r.seconds()) * 1e3 : Double.NaN);
         f.put("bandwidth", run.bandwidthKind());

@@ -140,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                 err.flush();
                 bw = model.measureBandwidth((long) probeMib << 20, 5);
             }
-            BenchRecord.Run run = new BenchRecord.Run(BuildInfo.commit(), cpuName(), model.backendDescription(), backend, modelName,
+            BenchRecord.Run run = new BenchRecord.Run(BuildInfo.commit(), cpuName(), cpuFeatures(), model.backendDescription(), backend, modelName,
                     String.format(Locale.ROOT, "bloom %.2fB %s", model.config().parameterCount() / 1e9, model.weightDtype()),
                     model.weightBytesPerToken(), model.config().parameterCount(), batchSize, t,
                     System.getProperty("java.vm.name") + " " + Runtime.version(), bw == null ? "" : bw.kind(),
@@ -181,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (BenchRecord r : records) out.println(r.toCsv());
                 }
                 case "md" -> {
-                    out.printf(Locale.ROOT, "machine: %s, %d threads%nbackend: %s%njvm: %s%nbuild: %s%n", run.cpuInfo(), t, run.device(),
+                    out.printf(Locale.ROOT, "machine: %s (%s), %d threads%nbackend: %s%njvm: %s%nbuild: %s%n", run.cpuInfo(), run.cpuFeatures(), t, run.device(),
                             run.jvm(), run.buildCommit());
                     if (bw != null) {
                         out.printf(Locale.ROOT, "memory bandwidth (%s, %d MiB): min %.1f / median %.1f / max %.1f GB/s%n", bw.kind(),
@@ -226,6 +226,22 @@ final class BenchCommand implements Callable<Integer> {
                     .orElse(System.getProperty("os.arch"));
         } catch (IOException | RuntimeException e) {
             return System.getProperty("os.arch");
+        }
+    }
+
+    /** Instruction sets that decide how fast a CPU runs the kernels (bloomj's and a peer's), in this order. */
+    private static final java.util.List<String> FEATURES = java.util.List.of("sse4_2", "avx", "f16c", "fma", "avx2", "avx512f", "avx512bw",
+            "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_bf16", "amx_int8", "asimd", "sve", "bf16", "i8mm");
+
+    /** Those of {@link #FEATURES} this CPU has (from /proc/cpuinfo), space separated; "unknown" where it cannot be read. */
+    static String cpuFeatures() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            java.util.Set<String> flags = lines.filter(l -> l.startsWith("flags") || l.startsWith("Features")).findFirst()
+                    .map(l -> java.util.Set.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))).orElse(java.util.Set.of());
+            String found = String.join(" ", FEATURES.stream().filter(flags::contains).toList());
+            return found.isEmpty() ? "unknown" : found;
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 

@@ -233,9 +233,12 @@ class CliTest {
                 arr.get(2).get("test").asText(), arr.get(3).get("test").asText()));
         for (String field : List.of("build_commit", "cpu_info", "gpu_info", "backends", "model_size", "model_n_params", "n_prompt",
                 "n_gen", "n_depth", "avg_ts", "stddev_ts", "samples_ts", "samples_ns", "avg_ns", "test_time", "median_ts",
-                "time_to_first_token_ms", "bandwidth_gb_per_second", "bandwidth_fraction", "peak_host_bytes", "peak_device_bytes")) {
+                "time_to_first_token_ms", "bandwidth_gb_per_second", "bandwidth_fraction", "peak_host_bytes", "peak_device_bytes", "cpu_features")) {
             assertTrue(arr.get(1).has(field), "missing " + field + " in " + arr.get(1));
         }
+        // the instruction sets that decide the kernels' speed are named (x86 machines have at least sse4_2 or avx)
+        String features = arr.get(1).get("cpu_features").asText();
+        assertTrue(!features.isBlank() && (features.equals("unknown") || features.matches("[a-z0-9_ ]+")), features);
         assertEquals(2, arr.get(1).get("samples_ts").size());
         assertEquals(6, arr.get(2).get("n_depth").asInt());
         assertTrue(arr.get(1).get("bandwidth_fraction").asDouble() > 0);
