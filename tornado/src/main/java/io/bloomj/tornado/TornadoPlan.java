@@ -142,10 +142,28 @@ final class TornadoPlan implements ExecutionPlan {
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         graphCount = graphs.size();
         plan.withDevice(backend.device().device()).withGridScheduler(scheduler);
-        // Compile every task now, while the model loads, rather than in the first step. CUDA graphs
-        // (withCUDAGraph, PTX) stay off: the grids follow each step's rows, and a captured graph would
-        // replay the grids of the step it was captured in.
-        plan.withPreCompilation();
+        // Compile every task now, while the model loads, rather than in the first step, one graph at a
+        // time so the progress shows (a graph takes seconds the first time). CUDA graphs (withCUDAGraph,
+        // PTX) stay off: the grids follow each step's rows, and a captured graph would replay the grids
+        // of the step it was captured in.
+        // Progress is in bytes (ProgressListener's unit): the weight bytes of the tasks compiled so far.
+        String stage = "compiling kernels with TornadoVM for " + backend.device().name();
+        long[] graphBytes = new long[graphCount];
+        for (int i = 0; i < specs.size(); i++) {
+            Spec sp = specs.get(i);
+            // a matmul's GEMM launch reads the same weights as its GEMV launch: count them once
+            if (sp.first() && sp.launch() != null && sp.launch().when() != io.bloomj.compute.device.When.PROMPT_ROWS) {
+                graphBytes[i / TASKS_PER_GRAPH] += sp.launch().weightBytes();
+            }
+        }
+        long total = Math.max(1, java.util.Arrays.stream(graphBytes).sum()), done = 0;
+        for (int i = 0; i < graphCount; i++) {
+            backend.progress().progress(stage, done, total);
+            plan.withGraph(i).withPreCompilation();
+            done += graphBytes[i];
+        }
+        plan.withAllGraphs();
+        backend.progress().progress(stage, total, total);
     }
 
     /**

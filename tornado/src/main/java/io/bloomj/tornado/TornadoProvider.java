@@ -45,6 +45,6 @@ public final class TornadoProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendOptions options) {
-        return TornadoVmBackend.open(options.device());
+        return TornadoVmBackend.open(options.device(), options.progress());
     }
 }

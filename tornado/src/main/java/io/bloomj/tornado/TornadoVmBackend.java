@@ -37,20 +37,33 @@ public final class TornadoVmBackend implements Backend {
     private long peak, live;
     private boolean closed;
 
-    private TornadoVmBackend(TornadoDevices.Found device, int index) {
+    private final io.bloomj.tensor.ProgressListener progress;
+
+    private TornadoVmBackend(TornadoDevices.Found device, int index, io.bloomj.tensor.ProgressListener progress) {
         this.device = device;
         this.index = index;
+        this.progress = progress;
+    }
+
+    /** Where a plan reports the compilation of its task graphs (seconds per graph on a first run). */
+    io.bloomj.tensor.ProgressListener progress() {
+        return progress;
     }
 
     /** Opens TornadoVM device {@code index} (see {@code bloomj devices}). */
     public static TornadoVmBackend open(int index) {
+        return open(index, io.bloomj.tensor.ProgressListener.NONE);
+    }
+
+    /** Opens TornadoVM device {@code index}, reporting long work (kernel compilation) to {@code progress}. */
+    public static TornadoVmBackend open(int index, io.bloomj.tensor.ProgressListener progress) {
         String why = TornadoDevices.unavailableReason();
         if (why != null) throw new BloomjException("the tornado backend is unavailable: " + why);
         List<TornadoDevices.Found> all = TornadoDevices.all();
         if (index < 0 || index >= all.size()) {
             throw new BloomjException("no TornadoVM device " + index + " (there are " + all.size() + "; see bloomj devices)");
         }
-        return new TornadoVmBackend(all.get(index), index);
+        return new TornadoVmBackend(all.get(index), index, progress);
     }
 
     @Override
