@@ -9,13 +9,12 @@
 #pragma once
 #include <stdint.h>
 
-// The values that change from step to step, in one small device buffer the plan rewrites before
-// each step: kernels read them from here rather than from launch arguments, so a decode step
-// captured once as a CUDA graph is replayed unchanged as the position grows.
+// The step's sizes, in one small device buffer the plan rewrites before each step: kernels read
+// them from here (and positions and block tables from the row tables) rather than from launch
+// arguments, so a decode step captured once as a CUDA graph is replayed unchanged as the position grows.
 struct StepInfo {
-    int position;     // absolute position of the step's first row
     int rows;         // rows in the step
-    int logit_rows;   // last rows that need logits
+    int logit_rows;   // rows that need logits
 };
 
 #if defined(W_BF16)

@@ -21,10 +21,10 @@ import java.util.List;
 import static io.bloomj.compute.cuda.Cuda.call;
 
 /**
- * The CUDA binding of a lowered graph, with one thing the OpenCL one lacks: the per-step values
- * (position, rows, logit rows) live in a small device buffer, the {@code StepInfo} of common.cuh,
- * that kernels read, so a decode step (one row, no sampling) is captured once as a CUDA graph and
- * then replayed with a single cuGraphLaunch per token. Other steps launch their kernels directly.
+ * The CUDA binding of a lowered graph, with one thing the OpenCL one lacks: the step's sizes (rows,
+ * logit rows) live in a small device buffer, the {@code StepInfo} of common.cuh, that kernels read
+ * (positions and block tables are in RecordedPlan's row tables), so a decode step (one row, no
+ * sampling) is captured once as a CUDA graph and then replayed with a single cuGraphLaunch per token. Other steps launch their kernels directly.
  */
 final class CudaPlan extends RecordedPlan {
     static final int ATTENTION_CHUNK = 256;
@@ -42,7 +42,7 @@ final class CudaPlan extends RecordedPlan {
 
     private final CudaBackend cuda;
     private final Cuda cu;
-    /** The device StepInfo: position, rows, logit rows. */
+    /** The device StepInfo: rows, logit rows. */
     private final DeviceBuffer stepInfo;
     private final MemorySegment hostStep;
     private MemorySegment decodeGraph;
@@ -85,10 +85,9 @@ final class CudaPlan extends RecordedPlan {
     @Override
     protected void beginStep(Step step) {
         super.beginStep(step);
-        hostStep.setAtIndex(ValueLayout.JAVA_INT, 0, step.position());
-        hostStep.setAtIndex(ValueLayout.JAVA_INT, 1, step.rows());
-        hostStep.setAtIndex(ValueLayout.JAVA_INT, 2, step.logitRows());
-        memory.write(stepInfo, 0, hostStep, 12);
+        hostStep.setAtIndex(ValueLayout.JAVA_INT, 0, step.rows());
+        hostStep.setAtIndex(ValueLayout.JAVA_INT, 1, step.logitRows());
+        memory.write(stepInfo, 0, hostStep, 8);
     }
 
     /**
@@ -286,23 +285,14 @@ final class CudaPlan extends RecordedPlan {
                 new int[] {ARGMAX_FINAL_BLOCK, 1, 1}, 0, 0);
     }
 
-    /** One launch per logits row that may draw (a batched step draws for each sequence with its own values and seen tokens). */
+    /** The draws of {@link RecordedPlan#sampleLaunches}, each one block of 256 threads. */
     private List<CudaLaunch> sample(Launch l, Kernel.Sample sm) {
-        List<CudaLaunch> out = new java.util.ArrayList<>();
-        int rows = batched ? sm.token().rows() : 1;
-        for (int i = 0; i < rows; i++) {
-            int row = i;
+        return sampleLaunches(sm, CudaSignatures.SAMPLE, values -> {
             KernelArgs a = args(CudaSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", sm.logits().cols())
                     .buffer("seen_all", buffer(sm.seen())).i32("seen_row", 0).buffer("token", buffer(sm.token())).f32("temperature", 1f)
                     .i32("top_k", 0).f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0);
-            DeviceLaunch.PerStep values = batched ? DeviceLaunch.PerStep.samplingRow(CudaSignatures.SAMPLE, row)
-                    .and(DeviceLaunch.PerStep.i32(CudaSignatures.SAMPLE, "seen_row", s -> s.slots()[s.logitRowIndex()[row]]))
-                    : DeviceLaunch.PerStep.sampling(CudaSignatures.SAMPLE);
-            CudaLaunch launch = launch(l, CudaSignatures.SAMPLE, null, a, values, s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, 0);
-            if (batched) launch.onlyIn(s -> row < s.logitRows() && s.samplings()[row] != null);
-            out.add(launch);
-        }
-        return out;
+            return launch(l, CudaSignatures.SAMPLE, null, a, values, s -> new int[] {1, 1, 1}, new int[] {256, 1, 1}, 0, 0);
+        });
     }
 
     private List<CudaLaunch> attention(Launch l, Kernel.AlibiAttention at) {

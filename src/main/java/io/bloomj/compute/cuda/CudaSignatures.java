@@ -10,7 +10,7 @@ import java.util.Map;
  * each next to its {@code extern "C" __global__} signature. PTX keeps no parameter names, so
  * {@code CudaSignaturesTest} checks every declaration against the .cu source (names and types) and
  * against the compiled PTX (count and sizes of the parameters). {@code step} is the
- * {@code StepInfo} buffer of common.cuh (position, rows, logit rows of the current step);
+ * {@code StepInfo} buffer of common.cuh (rows and logit rows of the current step);
  * {@code rowpos, rowtab, table, rowslot, xrows} the plan's row tables (see RecordedPlan); {@code S}
  * the Q8_0 scales of the weight next to it (ignored by the float dtypes).
  */

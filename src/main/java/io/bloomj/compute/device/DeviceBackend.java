@@ -38,11 +38,6 @@ public abstract class DeviceBackend implements Backend {
     /** Device bytes a launch needs besides the graph's buffers and the weights (partial results). */
     protected abstract long scratchBytes(Launch launch, Graph graph);
 
-    /** Device bytes a plan of {@code graph} allocates once for its steps' own inputs besides the token ids (row tables). */
-    protected long stepScratchBytes(Graph graph) {
-        return RowTables.of(graph).bytes(graph);
-    }
-
     /** Records the lowered graph as launches of this backend's kernels. */
     protected abstract RecordedPlan record(Graph graph, List<Launch> launches);
 
@@ -58,7 +53,8 @@ public abstract class DeviceBackend implements Backend {
     public final synchronized ExecutionPlan plan(Graph graph) {
         if (closed) throw new ClosedException("the " + name() + " backend");
         List<Launch> launches = Lowering.lower(graph, this, fusions());
-        long scratch = RecordedPlan.FIXED_SCRATCH_BYTES + (long) graph.maxRows() * Integer.BYTES + stepScratchBytes(graph);
+        // token ids and the row tables every recorded plan uploads per step
+        long scratch = RecordedPlan.FIXED_SCRATCH_BYTES + (long) graph.maxRows() * Integer.BYTES + RowTables.of(graph).bytes(graph);
         for (Launch l : launches) scratch += scratchBytes(l, graph);
         checkFits(graph, scratch);
         weights.makeResident(graph);

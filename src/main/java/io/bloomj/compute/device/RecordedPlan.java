@@ -110,18 +110,24 @@ public abstract class RecordedPlan implements ExecutionPlan {
     /** Waits until everything enqueued has finished. */
     protected abstract void finish();
 
-    /** Puts the step's inputs on the device before its launches: token ids and row tables. */
+    /**
+     * Puts the step's inputs on the device before its launches: token ids and row tables. The logits
+     * rows are uploaded only when they change (a run of decode steps keeps {@code [0]}).
+     */
     protected void beginStep(Step step) {
         int[] t = step.tokens();
         MemorySegment.copy(t, 0, hostTokens, ValueLayout.JAVA_INT, 0, t.length);
         memory.write(tokens, 0, hostTokens, (long) t.length * Integer.BYTES);
         int n = step.rows();
         upload(rowpos, step.positions(), n);
-        upload(logitrows, step.logitRowIndex(), step.logitRows());
+        if (!java.util.Arrays.equals(step.logitRowIndex(), uploadedLogitRows)) {
+            upload(logitrows, step.logitRowIndex(), step.logitRows());
+            uploadedLogitRows = step.logitRowIndex().clone();
+        }
         if (!batched) return;
-        int[] tab = new int[n];
-        for (int r = 0; r < n; r++) tab[r] = step.slots()[r] * step.blocksPerSlot();
-        upload(rowtab, tab, n);
+        checkFits(rowtab, n);
+        for (int r = 0; r < n; r++) hostRows.setAtIndex(ValueLayout.JAVA_INT, r, step.slots()[r] * step.blocksPerSlot());
+        memory.write(rowtab, 0, hostRows, (long) n * Integer.BYTES);
         upload(rowslot, step.slots(), n);
         int[] blocks = step.blockTable();
         if (blocks == null) {
@@ -134,10 +140,38 @@ public abstract class RecordedPlan implements ExecutionPlan {
         upload(table, blocks, blocks.length);
     }
 
-    private void upload(DeviceBuffer b, int[] values, int count) {
+    /** The logits rows on the device, as last uploaded (null before the first step). */
+    private int[] uploadedLogitRows;
+
+    private static void checkFits(DeviceBuffer b, int count) {
         if ((long) count * Integer.BYTES > b.bytes()) throw new IllegalArgumentException(count + " values exceed " + b);
+    }
+
+    private void upload(DeviceBuffer b, int[] values, int count) {
+        checkFits(b, count);
         MemorySegment.copy(values, 0, hostRows, ValueLayout.JAVA_INT, 0, count);
         memory.write(b, 0, hostRows, (long) count * Integer.BYTES);
+    }
+
+    /**
+     * The launches of a {@link Kernel.Sample}, the same on every device backend: one draw per logits
+     * row of a batched plan, each with that row's sampling values and its sequence's row of seen
+     * tokens ({@code seen_row}), running only in steps where that row draws; a one-sequence plan's
+     * single draw takes the step's values. {@code make} builds a backend's launch of {@code sig} with
+     * those per-step values.
+     */
+    protected final <L extends DeviceLaunch> List<L> sampleLaunches(Kernel.Sample sm, KernelSignature sig,
+                                                                    java.util.function.Function<DeviceLaunch.PerStep, L> make) {
+        if (!batched) return List.of(make.apply(DeviceLaunch.PerStep.sampling(sig)));
+        List<L> out = new ArrayList<>();
+        for (int i = 0; i < sm.token().rows(); i++) {
+            int row = i;
+            L launch = make.apply(DeviceLaunch.PerStep.samplingRow(sig, row)
+                    .and(DeviceLaunch.PerStep.i32(sig, "seen_row", s -> s.slots()[s.logitRowIndex()[row]])));
+            launch.onlyIn(s -> row < s.logitRows() && s.samplings()[row] != null);
+            out.add(launch);
+        }
+        return out;
     }
 
     /** Runs the step from a captured replay instead of launch by launch; returns false where there is none. */

@@ -242,25 +242,15 @@ final class OpenClPlan extends RecordedPlan {
         return launch(l, ClSignatures.ARGMAX_FINAL, null, 0, a, DeviceLaunch.PerStep.NONE, s -> new long[] {s.logitRows()}, null, 0);
     }
 
-    /** One launch per logits row that may draw (a batched step draws for each sequence with its own values and seen tokens). */
+    /** The draws of {@link RecordedPlan#sampleLaunches}, each one work-group. */
     private List<ClLaunch> sample(Launch l, Kernel.Sample sm) {
-        int vocab = sm.logits().cols();
-        List<ClLaunch> out = new ArrayList<>();
-        int rows = batched ? sm.token().rows() : 1;
-        for (int i = 0; i < rows; i++) {
-            int row = i;
-            KernelArgs a = args(ClSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", vocab)
+        return sampleLaunches(sm, ClSignatures.SAMPLE, values -> {
+            KernelArgs a = args(ClSignatures.SAMPLE).buffer("logits", buffer(sm.logits())).i32("row", 0).i32("vocab", sm.logits().cols())
                     .buffer("seen_all", buffer(sm.seen())).i32("seen_row", 0).buffer("token", buffer(sm.token())).f32("temperature", 1f)
                     .i32("top_k", 0).f32("top_p", 1f).f32("min_p", 0f).f32("penalty", 1f).i64("seed", 0).i64("counter", 0)
                     .local("sf", groups.sample() * Float.BYTES).local("si", groups.sample() * Integer.BYTES);
-            DeviceLaunch.PerStep values = batched ? DeviceLaunch.PerStep.samplingRow(ClSignatures.SAMPLE, row)
-                    .and(DeviceLaunch.PerStep.i32(ClSignatures.SAMPLE, "seen_row", s -> s.slots()[s.logitRowIndex()[row]]))
-                    : DeviceLaunch.PerStep.sampling(ClSignatures.SAMPLE);
-            ClLaunch launch = launch(l, ClSignatures.SAMPLE, null, 0, a, values, s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
-            if (batched) launch.onlyIn(s -> row < s.logitRows() && s.samplings()[row] != null);
-            out.add(launch);
-        }
-        return out;
+            return launch(l, ClSignatures.SAMPLE, null, 0, a, values, s -> new long[] {groups.sample()}, new long[] {groups.sample()}, 0);
+        });
     }
 
     private ClLaunch kvStore(Launch l, Kernel.KvStore k) {
