@@ -81,7 +81,6 @@ final class TornadoPlan implements ExecutionPlan {
     private final boolean batched;
     /** GEMV and LM head as one work-item per output row (CPU devices) rather than a work-group per row (GPUs). */
     private final boolean cpuStyle;
-    private final List<Sized> grids = new ArrayList<>();
     private final GridScheduler scheduler = new GridScheduler();
     private final TornadoExecutionPlan plan;
     private final Profile profile = new Profile();
@@ -92,11 +91,9 @@ final class TornadoPlan implements ExecutionPlan {
     private TornadoExecutionResult last;
     private final int graphCount;
     private boolean profiling;
+    /** Whether TornadoVM's profiler is on for the plan (switched only when {@link #profiling} changes). */
+    private boolean profilerOn;
     private boolean closed;
-    private int taskCount;
-
-    /** A task's grid and how its global size follows the step (a 2D grid's second dimension in {@code y}). */
-    private record Sized(WorkerGrid grid, ToLongFunction<Step> x, ToLongFunction<Step> y) {}
 
     private static final java.util.concurrent.atomic.AtomicInteger PLANS = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -229,7 +226,7 @@ final class TornadoPlan implements ExecutionPlan {
     }
 
     private String task(String kind) {
-        return "t" + (taskCount++) + "_" + kind;
+        return "t" + specs.size() + "_" + kind;   // the index the task's spec gets in add()
     }
 
     /** A 1D grid of one work-item per element of the step's rows. */
@@ -247,25 +244,25 @@ final class TornadoPlan implements ExecutionPlan {
         else w.setLocalWorkToNull();
         Spec last = specs.getLast();
         if (!last.pkg().getId().equals(id)) throw new IllegalStateException("grid for " + id + " after task " + last.pkg().getId());
-        specs.set(specs.size() - 1, new Spec(last.pkg(), w, last.launch(), last.first()));
-        grids.add(new Sized(w, x, y));
+        specs.set(specs.size() - 1, new Spec(last.pkg(), w, x, y, last.launch(), last.first()));
     }
 
-    /** A kernel launch, its grid set by the next call to {@link #grid}. */
-    /** {@code first}: the launch's first task, which carries its weight bytes in the profile. */
-    private record Spec(TaskPackage pkg, WorkerGrid grid, Launch launch, boolean first) {}
+    /**
+     * A task: its kernel and arguments, its grid and how the grid's global size follows the step (a 2D
+     * grid's second dimension in {@code y}; set by the call to {@link #grid} that follows
+     * {@link #add}), the lowered launch it carries out, and whether it is that launch's first task
+     * (which carries the launch's weight bytes in the profile). Task {@code tn_kind} is {@code specs[n]}.
+     */
+    private record Spec(TaskPackage pkg, WorkerGrid grid, ToLongFunction<Step> x, ToLongFunction<Step> y, Launch launch, boolean first) {}
 
     /** The lowered launch whose tasks are being bound (their profile name and weight bytes). */
     private Launch bindingLaunch;
-    /** Task index (the n of task id {@code tn_kind}) to its spec. */
-    private final Map<Integer, Spec> byTask = new java.util.HashMap<>();
 
     private final List<Spec> specs = new ArrayList<>();
 
     private void add(TaskPackage p) {
         boolean first = specs.isEmpty() || specs.getLast().launch() != bindingLaunch;
-        specs.add(new Spec(p, null, bindingLaunch, first));
-        byTask.put(taskCount - 1, specs.getLast());
+        specs.add(new Spec(p, null, null, null, bindingLaunch, first));
     }
 
     private void bind(Kernel k) {
@@ -421,12 +418,15 @@ final class TornadoPlan implements ExecutionPlan {
         synchronized (backend) {
             if (closed) throw new ClosedException("this plan");
             fill(s);
-            for (Sized z : grids) {
+            for (Spec z : specs) {
                 if (z.y() == null) z.grid().setGlobalWork(z.x().applyAsLong(s), 1, 1);
                 else z.grid().setGlobalWork(z.x().applyAsLong(s), z.y().applyAsLong(s), 1);
             }
-            if (profiling) plan.withProfiler(ProfilerMode.SILENT);
-            else plan.withoutProfiler();
+            if (profiling != profilerOn) {
+                if (profiling) plan.withProfiler(ProfilerMode.SILENT);
+                else plan.withoutProfiler();
+                profilerOn = profiling;
+            }
             // One graph at a time, in order: TornadoVM hands a graph's device buffers to the graph
             // executed right after it.
             Profile p = profiling ? new Profile() : null;
@@ -453,8 +453,9 @@ final class TornadoPlan implements ExecutionPlan {
     private void record(String log, Step s, Profile step) {
         java.util.regex.Matcher m = TASK_TIME.matcher(log);
         while (m.find()) {
-            Spec sp = byTask.get(Integer.parseInt(m.group(1)));
-            if (sp == null) continue;
+            int task = Integer.parseInt(m.group(1));
+            if (task >= specs.size()) continue;
+            Spec sp = specs.get(task);
             long nanos = Long.parseLong(m.group(2));
             long bytes = sp.first() && sp.launch().runsIn(s) ? sp.launch().weightBytes() : 0;
             step.record(sp.launch().profileName(), nanos, bytes);
@@ -565,6 +566,6 @@ final class TornadoPlan implements ExecutionPlan {
 
     @Override
     public String toString() {
-        return "TornadoPlan[" + taskCount + " tasks on " + backend.description() + "]";
+        return "TornadoPlan[" + specs.size() + " tasks on " + backend.description() + "]";
     }
 }

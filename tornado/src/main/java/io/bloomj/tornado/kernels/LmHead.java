@@ -13,19 +13,13 @@ public final class LmHead {
     /** One work-group of {@link Matmul#GEMV_GROUP} per vocabulary row, as the GEMV. */
     public static void lmHead(KernelContext ctx, ShortArray table, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray x, FloatArray logits, IntArray logitrows,
                               int K, int vocab, IntArray step) {
-        int mb = (int) decode.get(1024);
-        int mask = (1 << mb) - 1;
-        float ulp = 1f / (1 << mb);
         int o = ctx.groupIdx;
         int lid = ctx.localIdx;
         int n = ctx.localGroupSizeX;
         float[] red = ctx.allocateFloatLocalArray(32);
         int rows = step.get(2);
         for (int i = 0; i < rows; i++) {
-            int xb = logitrows.get(i) * K;
-            float s = 0f;
-            for (int k = lid; k < K; k += n) s += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
-            red[lid] = s;
+            red[lid] = Weights16.dotStrided(table, q, qs, decode, q8, o, x, logitrows.get(i) * K, K, lid, n);
             ctx.localBarrier();
             for (int st = n / 2; st > 0; st >>= 1) {
                 if (lid < st) red[lid] += red[lid + st];
@@ -39,27 +33,29 @@ public final class LmHead {
     /** For CPU devices: one work-item per vocabulary row, its sum over k in order, no barriers. */
     public static void lmHeadRows(KernelContext ctx, ShortArray table, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray x, FloatArray logits, IntArray logitrows,
                                   int K, int vocab, IntArray step) {
-        int mb = (int) decode.get(1024);
-        int mask = (1 << mb) - 1;
-        float ulp = 1f / (1 << mb);
         int o = ctx.globalIdx;
         if (o < vocab) {
             int rows = step.get(2);
             for (int i = 0; i < rows; i++) {
                 int xb = logitrows.get(i) * K;
-                // four independent partial sums (k mod 4), added in a fixed order, as Matmul.gemvRows
+                // Four independent partial sums (k mod 4, so one iteration's loads do not wait on the
+                // previous sum), added in a fixed order. Written out here and in Matmul.gemvRows: as a
+                // helper it exceeds TornadoVM's inlining limit (600 nodes).
+                int mantissa = (int) decode.get(1024);
+                int mask = (1 << mantissa) - 1;
+                float ulp = 1f / (1 << mantissa);
                 float s0 = 0f;
                 float s1 = 0f;
                 float s2 = 0f;
                 float s3 = 0f;
                 int k = 0;
                 for (; k + 4 <= K; k += 4) {
-                    s0 += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
-                    s1 += Weights16.weight(table, q, qs, decode, q8, o, k + 1, K, mb, mask, ulp) * x.get(xb + k + 1);
-                    s2 += Weights16.weight(table, q, qs, decode, q8, o, k + 2, K, mb, mask, ulp) * x.get(xb + k + 2);
-                    s3 += Weights16.weight(table, q, qs, decode, q8, o, k + 3, K, mb, mask, ulp) * x.get(xb + k + 3);
+                    s0 += Weights16.weight(table, q, qs, decode, q8, o, k, K, mantissa, mask, ulp) * x.get(xb + k);
+                    s1 += Weights16.weight(table, q, qs, decode, q8, o, k + 1, K, mantissa, mask, ulp) * x.get(xb + k + 1);
+                    s2 += Weights16.weight(table, q, qs, decode, q8, o, k + 2, K, mantissa, mask, ulp) * x.get(xb + k + 2);
+                    s3 += Weights16.weight(table, q, qs, decode, q8, o, k + 3, K, mantissa, mask, ulp) * x.get(xb + k + 3);
                 }
-                for (; k < K; k++) s0 += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
+                for (; k < K; k++) s0 += Weights16.weight(table, q, qs, decode, q8, o, k, K, mantissa, mask, ulp) * x.get(xb + k);
                 logits.set(i * vocab + o, (s0 + s1) + (s2 + s3));
             }
         }
@@ -76,9 +72,6 @@ public final class LmHead {
      */
     public static void lmHeadArgmax(KernelContext ctx, ShortArray table, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray x,
                                     FloatArray logits, IntArray logitrows, FloatArray pval, IntArray pidx, int K, int vocab, IntArray step) {
-        int mb = (int) decode.get(1024);
-        int mask = (1 << mb) - 1;
-        float ulp = 1f / (1 << mb);
         int lid = ctx.localIdx;
         int sub = lid >> 5;
         int lane = lid & 31;
@@ -89,12 +82,7 @@ public final class LmHead {
         int[] bi = ctx.allocateIntLocalArray(8);
         int rows = step.get(2);
         for (int i = 0; i < rows; i++) {
-            int xb = logitrows.get(i) * K;
-            float s = 0f;
-            if (o < vocab) {
-                for (int k = lane; k < K; k += 32) s += Weights16.weight(table, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(xb + k);
-            }
-            red[lid] = s;
+            red[lid] = o < vocab ? Weights16.dotStrided(table, q, qs, decode, q8, o, x, logitrows.get(i) * K, K, lane, 32) : 0f;
             ctx.localBarrier();
             for (int st = 16; st > 0; st >>= 1) {
                 if (lane < st) red[lid] += red[lid + st];

@@ -31,18 +31,13 @@ public final class Matmul {
     /** One work-group per output o: its work-items stride over k, then a tree sum in local memory. */
     public static void gemv(KernelContext ctx, ShortArray w, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                             int K, int N, int act, int hasRes, IntArray step) {
-        int mb = (int) decode.get(1024);
-        int mask = (1 << mb) - 1;
-        float ulp = 1f / (1 << mb);
         int o = ctx.groupIdx;
         int lid = ctx.localIdx;
         int n = ctx.localGroupSizeX;
         float[] red = ctx.allocateFloatLocalArray(32);
         int rows = step.get(1);
         for (int r = 0; r < rows; r++) {
-            float s = 0f;
-            for (int k = lid; k < K; k += n) s += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
-            red[lid] = s;
+            red[lid] = Weights16.dotStrided(w, q, qs, decode, q8, o, x, r * K, K, lid, n);
             ctx.localBarrier();
             for (int st = n / 2; st > 0; st >>= 1) {
                 if (lid < st) red[lid] += red[lid + st];
@@ -63,27 +58,29 @@ public final class Matmul {
      */
     public static void gemvRows(KernelContext ctx, ShortArray w, ByteArray q, ShortArray qs, int q8, FloatArray decode, FloatArray bias, FloatArray x, FloatArray y, FloatArray res,
                                 int K, int N, int act, int hasRes, IntArray step) {
-        int mb = (int) decode.get(1024);
-        int mask = (1 << mb) - 1;
-        float ulp = 1f / (1 << mb);
         int o = ctx.globalIdx;
         if (o < N) {
             int rows = step.get(1);
             for (int r = 0; r < rows; r++) {
-                // four independent partial sums (k mod 4), added in a fixed order: the loads of one
-                // iteration do not wait on the previous sum
+                int xb = r * K;
+                // Four independent partial sums (k mod 4, so one iteration's loads do not wait on the
+                // previous sum), added in a fixed order. Written out here and in LmHead.lmHeadRows: as a
+                // helper it exceeds TornadoVM's inlining limit (600 nodes).
+                int mantissa = (int) decode.get(1024);
+                int mask = (1 << mantissa) - 1;
+                float ulp = 1f / (1 << mantissa);
                 float s0 = 0f;
                 float s1 = 0f;
                 float s2 = 0f;
                 float s3 = 0f;
                 int k = 0;
                 for (; k + 4 <= K; k += 4) {
-                    s0 += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
-                    s1 += Weights16.weight(w, q, qs, decode, q8, o, k + 1, K, mb, mask, ulp) * x.get(r * K + k + 1);
-                    s2 += Weights16.weight(w, q, qs, decode, q8, o, k + 2, K, mb, mask, ulp) * x.get(r * K + k + 2);
-                    s3 += Weights16.weight(w, q, qs, decode, q8, o, k + 3, K, mb, mask, ulp) * x.get(r * K + k + 3);
+                    s0 += Weights16.weight(w, q, qs, decode, q8, o, k, K, mantissa, mask, ulp) * x.get(xb + k);
+                    s1 += Weights16.weight(w, q, qs, decode, q8, o, k + 1, K, mantissa, mask, ulp) * x.get(xb + k + 1);
+                    s2 += Weights16.weight(w, q, qs, decode, q8, o, k + 2, K, mantissa, mask, ulp) * x.get(xb + k + 2);
+                    s3 += Weights16.weight(w, q, qs, decode, q8, o, k + 3, K, mantissa, mask, ulp) * x.get(xb + k + 3);
                 }
-                for (; k < K; k++) s0 += Weights16.weight(w, q, qs, decode, q8, o, k, K, mb, mask, ulp) * x.get(r * K + k);
+                for (; k < K; k++) s0 += Weights16.weight(w, q, qs, decode, q8, o, k, K, mantissa, mask, ulp) * x.get(xb + k);
                 float s = (s0 + s1) + (s2 + s3);
                 int at = r * N + o;
                 float v = finish(s, bias, o, act);

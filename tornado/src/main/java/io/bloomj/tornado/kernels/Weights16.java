@@ -50,4 +50,18 @@ public final class Weights16 {
         if (q8 == 1) return q.get(row * K + k) * value(table, qs.get(row * ((K + 31) >> 5) + (k >> 5)), mantissa, mask, ulp);
         return value(table, w.get(row * K + k), mantissa, mask, ulp);
     }
+
+    /**
+     * Row {@code o} of the matrix times {@code x[xb, xb + K)}, one work-item's share: k = start,
+     * start + stride, ... (the work-items of a group then sum their shares in a fixed tree).
+     */
+    static float dotStrided(ShortArray w, ByteArray q, ShortArray qs, FloatArray table, int q8, int o, FloatArray x, int xb, int K, int start,
+                            int stride) {
+        int mantissa = (int) table.get(1024);
+        int mask = (1 << mantissa) - 1;
+        float ulp = 1f / (1 << mantissa);
+        float s = 0f;
+        for (int k = start; k < K; k += stride) s += weight(w, q, qs, table, q8, o, k, K, mantissa, mask, ulp) * x.get(xb + k);
+        return s;
+    }
 }
