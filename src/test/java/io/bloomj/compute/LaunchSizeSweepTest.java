@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
-import static io.bloomj.compute.OpParityTest.activations;
+import static io.bloomj.testing.TestWeights.activations;
 import static io.bloomj.compute.OpParityTest.assertClose;
 import static io.bloomj.compute.OpParityTest.runGraph;
-import static io.bloomj.compute.OpParityTest.weight;
+import static io.bloomj.testing.TestWeights.weight;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -45,7 +45,7 @@ class LaunchSizeSweepTest {
                 String what = cl.description();
                 for (int rows : new int[] {1, 2}) {
                     int k = 300, out = 37;
-                    OpParityTest.TestWeight w = weight(DType.BF16, rnd, 1 / Math.sqrt(k), out, k);
+                    io.bloomj.testing.TestWeights.TestWeight w = weight(DType.BF16, rnd, 1 / Math.sqrt(k), out, k);
                     float[] x = activations(rnd, rows * k);
                     Buffer in = new Buffer("x", rows, k), y = new Buffer("y", rows, out);
                     float[] got = runGraph(cl, List.of(new Op.Matmul(in, w.weight(), null, y), new Op.Gelu(y, y)), rows,
@@ -61,7 +61,7 @@ class LaunchSizeSweepTest {
                     assertClose(expected, got, rows * out, Tolerances.fp32Sum(k), what + " matmul_gemv+gelu rows " + rows);
                 }
                 for (int cols : new int[] {3, 100, 2560}) {
-                    OpParityTest.TestWeight g = weight(DType.F32, rnd, 1, cols), b = weight(DType.F32, rnd, 1, cols);
+                    io.bloomj.testing.TestWeights.TestWeight g = weight(DType.F32, rnd, 1, cols), b = weight(DType.F32, rnd, 1, cols);
                     float[] x = activations(rnd, 2 * cols);
                     Buffer in = new Buffer("x", 2, cols), out = new Buffer("y", 2, cols);
                     float[] got = runGraph(cl, List.of(new Op.LayerNorm(in, g.weight(), b.weight(), 1e-5f, out)), 2,
@@ -108,7 +108,7 @@ class LaunchSizeSweepTest {
     void lmHeadArgmaxAndSamplingAtEveryGroupSize() {
         Random rnd = new Random(12);
         int vocab = 1001, k = 24;
-        OpParityTest.TestWeight table = weight(DType.BF16, rnd, 1, vocab, k);
+        io.bloomj.testing.TestWeights.TestWeight table = weight(DType.BF16, rnd, 1, vocab, k);
         float[] x = activations(rnd, 3 * k);
         int[] best = new int[2];
         for (int r = 0; r < 2; r++) {

@@ -11,20 +11,19 @@ import io.bloomj.compute.SamplingParams;
 import io.bloomj.compute.Step;
 import io.bloomj.compute.StepResult;
 import io.bloomj.tensor.DType;
-import io.bloomj.tensor.Weight;
+import io.bloomj.testing.TestWeights.TestWeight;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import static io.bloomj.testing.TestWeights.activations;
+import static io.bloomj.testing.TestWeights.weight;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * silently fell back to Java (TornadoVM's bailout, disabled here) fails.
  */
 class TornadoKernelsTest {
-    private static final Arena ARENA = Arena.ofAuto();
     private static Backend backend;
 
     @BeforeAll
@@ -45,57 +43,6 @@ class TornadoKernelsTest {
     @AfterAll
     static void close() {
         backend.close();
-    }
-
-    /** A 16-bit weight with random values and those values exactly, in double. */
-    record W(Weight weight, double[] values) {}
-
-    static W weight(DType dtype, Random rnd, double scale, int... shape) {
-        if (dtype == DType.Q8_0) return q8(rnd, scale, shape[0], shape[1]);
-        long n = 1;
-        long[] s = new long[shape.length];
-        for (int i = 0; i < shape.length; i++) n *= s[i] = shape[i];
-        MemorySegment seg = ARENA.allocate(n * 2, 8);
-        double[] values = new double[(int) n];
-        for (int i = 0; i < n; i++) {
-            float f = (float) (rnd.nextGaussian() * scale);
-            short bits = dtype == DType.BF16 ? (short) (Float.floatToRawIntBits(f) >>> 16) : Float.floatToFloat16(f);
-            seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits);
-            values[i] = dtype == DType.BF16 ? Float.intBitsToFloat((bits & 0xFFFF) << 16) : Float.float16ToFloat(bits);
-        }
-        return new W(new Weight("w", dtype, s, seg), values);
-    }
-
-    /**
-     * A Q8_0 matrix quantized here by the format's definition (blocks of 32 along a row, d = max|w| / 127
-     * as fp16, q = round(w / d)), with its exact values q * fp16(d).
-     */
-    static W q8(Random rnd, double scale, int rows, int cols) {
-        int blocks = (cols + 31) / 32;
-        MemorySegment q = ARENA.allocate((long) rows * cols, 8), d = ARENA.allocate((long) rows * blocks * 2, 8);
-        double[] values = new double[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                int c0 = b * 32, c1 = Math.min(cols, c0 + 32);
-                double[] raw = new double[c1 - c0];
-                double amax = 0;
-                for (int c = c0; c < c1; c++) amax = Math.max(amax, Math.abs(raw[c - c0] = rnd.nextGaussian() * scale));
-                short half = Float.floatToFloat16((float) (amax / 127));
-                d.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) r * blocks + b, half);
-                for (int c = c0; c < c1; c++) {
-                    long v = amax == 0 ? 0 : Math.round(raw[c - c0] / (amax / 127));
-                    q.set(ValueLayout.JAVA_BYTE, (long) r * cols + c, (byte) v);
-                    values[r * cols + c] = v * (double) Float.float16ToFloat(half);
-                }
-            }
-        }
-        return new W(new Weight("w", DType.Q8_0, new long[] {rows, cols}, q, d), values);
-    }
-
-    static float[] activations(Random rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
-        return a;
     }
 
     /** Runs one profiled step; asserts device kernel time was measured. */
@@ -139,7 +86,7 @@ class TornadoKernelsTest {
         int rows = 5, decode = 2, n = 37, k = 301;
         for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.Q8_0}) {
             for (String epilogue : new String[] {"none", "gelu", "residual"}) {
-                W w = weight(dtype, rnd, 1 / Math.sqrt(k), n, k), b = weight(dtype == DType.Q8_0 ? DType.BF16 : dtype, rnd, 0.5, n);
+                TestWeight w = weight(dtype, rnd, 1 / Math.sqrt(k), n, k), b = weight(dtype == DType.Q8_0 ? DType.BF16 : dtype, rnd, 0.5, n);
                 Buffer in = new Buffer("x", rows, k), y = new Buffer("y", rows, n), res = new Buffer("res", rows, n), out = new Buffer("out", rows, n);
                 List<Op> ops = switch (epilogue) {
                     case "gelu" -> List.of(new Op.Matmul(in, w.weight(), b.weight(), y), new Op.Gelu(y, y));
@@ -186,7 +133,7 @@ class TornadoKernelsTest {
     void embeddingLayerNormGeluAdd() {
         Random rnd = new Random(2);
         int rows = 3, cols = 83, vocab = 29;
-        W table = weight(DType.BF16, rnd, 1, vocab, cols), gamma = weight(DType.BF16, rnd, 1, cols), beta = weight(DType.BF16, rnd, 1, cols);
+        TestWeight table = weight(DType.BF16, rnd, 1, vocab, cols), gamma = weight(DType.BF16, rnd, 1, cols), beta = weight(DType.BF16, rnd, 1, cols);
         Buffer e = new Buffer("e", rows, cols), ln = new Buffer("ln", rows, cols), g = new Buffer("g", rows, cols), sum = new Buffer("sum", rows, cols);
         List<Op> ops = List.of(new Op.Embedding(table.weight(), e), new Op.LayerNorm(e, gamma.weight(), beta.weight(), 1e-5f, ln),
                 new Op.Gelu(ln, g), new Op.Add(g, e, sum));
@@ -278,7 +225,7 @@ class TornadoKernelsTest {
         for (DType dtype : new DType[] {DType.BF16, DType.Q8_0}) lmHeadArgmaxAndSample(rnd, rows, k, vocab, weight(dtype, rnd, 1, vocab, k), dtype);
     }
 
-    private void lmHeadArgmaxAndSample(Random rnd, int rows, int k, int vocab, W table, DType dtype) {
+    private void lmHeadArgmaxAndSample(Random rnd, int rows, int k, int vocab, TestWeight table, DType dtype) {
         Buffer in = new Buffer("x", rows, k), logits = new Buffer("logits", 2, vocab), best = new Buffer("best", 2, 1);
         Buffer drawn = new Buffer("drawn", 2, 1), seen = new Buffer("seen", 2, vocab);
         Graph graph = new Graph(List.of(new Op.LmHead(in, table.weight(), logits), new Op.Argmax(logits, best), new Op.Sample(logits, drawn, seen)),
