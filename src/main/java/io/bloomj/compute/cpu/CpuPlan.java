@@ -65,10 +65,14 @@ final class CpuPlan implements ExecutionPlan {
         int decodeRows = Math.min(graph.maxRows(), bounds.slots() == Integer.MAX_VALUE ? 1 : bounds.slots());
         long packFloats = 0, gatherFloats = 0;
         for (Op op : ops) {
-            if (op instanceof Op.Matmul m) packFloats = Math.max(packFloats, (long) decodeRows * m.weight().cols());
-            if (op instanceof Op.LmHead h) gatherFloats = Math.max(gatherFloats, (long) h.logits().rows() * h.table().cols());
+            if (op instanceof Op.Matmul m) {
+                packFloats = Math.max(packFloats, (long) decodeRows * MatmulKernel.packedFloats(m.weight().dtype(), m.weight().cols()));
+            }
+            if (op instanceof Op.LmHead h) {
+                gatherFloats = Math.max(gatherFloats, (long) h.logits().rows() * h.table().cols());
+                packFloats = Math.max(packFloats, (long) h.logits().rows() * MatmulKernel.packedFloats(h.table().dtype(), h.table().cols()));
+            }
         }
-        packFloats = Math.max(packFloats, gatherFloats);
         if (packFloats > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("too many rows for the CPU backend's buffers");
         packed = new float[(int) packFloats];
         gathered = new float[(int) gatherFloats];
@@ -143,7 +147,7 @@ final class CpuPlan implements ExecutionPlan {
         return step -> {
             int d = step.decodeRows();
             if (d > 1 && packs) {
-                float[] p = packedFor((long) d * k);
+                float[] p = packedFor((long) d * MatmulKernel.packedFloats(w.dtype(), k));
                 team.parallelFor(d, 1, (r0, r1, t) -> {
                     for (int r = r0; r < r1; r++) MatmulKernel.pack(w.dtype(), in, 0, r, k, p);
                 });
@@ -165,7 +169,7 @@ final class CpuPlan implements ExecutionPlan {
             int[] rows = step.logitRowIndex();
             for (int i = 0; i < n; i++) System.arraycopy(in, rows[i] * k, gathered, i * k, k);
             if (n > 1 && packs) {
-                float[] p = packedFor((long) n * k);
+                float[] p = packedFor((long) n * MatmulKernel.packedFloats(table.dtype(), k));
                 for (int i = 0; i < n; i++) MatmulKernel.pack(table.dtype(), gathered, 0, i, k, p);
             }
             float[] p = packed;

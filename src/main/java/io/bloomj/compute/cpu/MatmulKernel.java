@@ -38,7 +38,8 @@ final class MatmulKernel {
 
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
-        return Math.max(4 * KC + 16 * L, k + Q8_0.blocks(k));   // GEMM panel + tile sums, or GEMV packed x (+ a Q8_0 row's scales) / widened f16 row
+        // GEMM panel + tile sums, a widened f16 row, or the Q8_0 GEMV's packed x and scales
+        return Math.max(Math.max(4 * KC + 16 * L, k), Q8Gemv.scratchFloats(k));
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -54,7 +55,7 @@ final class MatmulKernel {
      *
      * @param x       input, row {@code r} at {@code x[xOff + r * k]}
      * @param y       output, row {@code r} at {@code y[yOff + r * ldy]}
-     * @param packed  the decode rows' inputs as {@link #pack} lays them out ({@code decodeRows * k}),
+     * @param packed  the decode rows' inputs as {@link #pack} lays them out ({@code decodeRows * packedFloats}),
      *                or null when {@code decodeRows <= 1} (the GEMV packs one row into its scratch)
      * @param scratch per-thread, {@link #scratchFloats(int)} long
      */
@@ -68,13 +69,18 @@ final class MatmulKernel {
 
     /** Whether {@link #gemvRows} reads its inputs from {@link #pack}'s layout for this dtype. */
     static boolean packs(DType dtype, int k) {
-        return Vectors.ENABLED && (dtype == DType.BF16 || (dtype == DType.Q8_0 && L == 8 && k >= 2 * Q8_0.BLOCK));
+        return dtype == DType.BF16 ? Vectors.ENABLED : dtype == DType.Q8_0 && Q8Gemv.supported(k);
     }
 
-    /** Lays out row {@code r} of x ({@code k} floats at {@code xOff + r * k}) at {@code packed[r * k]} as the GEMV reads it for {@code dtype}. */
+    /** Floats {@link #pack} writes per input row (valid where {@link #packs}). */
+    static int packedFloats(DType dtype, int k) {
+        return dtype == DType.Q8_0 ? Q8Gemv.packedFloats(k) : k;
+    }
+
+    /** Lays out row {@code r} of x ({@code k} floats at {@code xOff + r * k}) at {@code packed[r * packedFloats]} as the GEMV reads it for {@code dtype}. */
     static void pack(DType dtype, float[] x, int xOff, int r, int k, float[] packed) {
         if (dtype == DType.BF16) packEvenOdd(x, xOff + r * k, k, packed, r * k);
-        else packQuads(x, xOff + r * k, k, packed, r * k);
+        else Q8Gemv.pack(x, xOff + r * k, k, packed, r * Q8Gemv.packedFloats(k));
     }
 
     // ---------------------------------------------------------------- GEMV
@@ -111,14 +117,8 @@ final class MatmulKernel {
                 }
             }
             case Q8_0 -> {
-                if (Vectors.ENABLED && L == 8 && k >= 2 * Q8_0.BLOCK) {
-                    packQuads(x, xOff, k, scratch, 0);   // scratch[0, k): packed x; [k, k + blocks): a row's scales
-                    for (; o < o1; o++) {
-                        widenScales(w, o, scratch, k);
-                        y[yOff + o] = dotQ8Packed(w, o, scratch, 0, scratch, k, x, xOff, k);
-                    }
-                }
-                for (; o < o1; o++) y[yOff + o] = dotQ8(w, o, x, xOff, k);
+                if (Q8Gemv.supported(k)) Q8Gemv.gemv(w, x, xOff, y, yOff, o0, o1, scratch);
+                else for (; o < o1; o++) y[yOff + o] = Q8Gemv.dotScalar(w, o, x, xOff);
             }
         }
         if (bias != null) {
@@ -174,13 +174,11 @@ final class MatmulKernel {
                 }
             }
             case Q8_0 -> {
-                boolean vec = packs(DType.Q8_0, k);
-                for (; o < o1; o++) {
-                    if (vec) {
-                        widenScales(w, o, scratch, 0);
-                        for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dotQ8Packed(w, o, packed, b * k, scratch, 0, x, xOff + b * k, k);
-                    } else {
-                        for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = dotQ8(w, o, x, xOff + b * k, k);
+                if (Q8Gemv.supported(k)) {
+                    Q8Gemv.rows(w, packed, 0, Q8Gemv.packedFloats(k), d, x, xOff, y, yOff, ldy, o0, o1, scratch, 0);
+                } else {
+                    for (; o < o1; o++) {
+                        for (int b = 0; b < d; b++) y[yOff + b * ldy + o] = Q8Gemv.dotScalar(w, o, x, xOff + b * k);
                     }
                 }
             }
@@ -318,98 +316,8 @@ final class MatmulKernel {
         return sum;
     }
 
-    /**
-     * Reorders x per block of 32 to match how {@link #dot4Q8} widens int8: an int lane holds four
-     * consecutive values, and shifting extracts the m-th of every lane at once, so the block's
-     * values come out as four vectors of elements {@code 4j + m}; x is laid out the same way.
-     * <pre>
-     * int lane j:  [ q(4j+3) | q(4j+2) | q(4j+1) | q(4j) ]   (little-endian bytes)
-     * (lane << 24) >> 24 -> q(4j)       (lane << 16) >> 24 -> q(4j+1)
-     * (lane <<  8) >> 24 -> q(4j+2)      lane        >> 24 -> q(4j+3)   (arithmetic shifts: signed)
-     * packed x:    [ x(4j) j=0..7 | x(4j+1) j=0..7 | x(4j+2) j=0..7 | x(4j+3) j=0..7 ] per block
-     * </pre>
-     */
-    private static void packQuads(float[] x, int xOff, int k, float[] packed, int pOff) {
-        int full = k - k % Q8_0.BLOCK;
-        for (int b = 0; b < full; b += Q8_0.BLOCK) {
-            for (int j = 0; j < 8; j++) {
-                packed[pOff + b + j] = x[xOff + b + 4 * j];
-                packed[pOff + b + 8 + j] = x[xOff + b + 4 * j + 1];
-                packed[pOff + b + 16 + j] = x[xOff + b + 4 * j + 2];
-                packed[pOff + b + 24 + j] = x[xOff + b + 4 * j + 3];
-            }
-        }
-    }
-
-    /**
-     * One Q8_0 row against the packed x (8-lane vectors: one int vector is one block of 32 values).
-     * Per block the int8 values widen by shifts (see {@link #packQuads}) into a block sum, which
-     * joins the row's total times the block's scale: one fma per block instead of a multiply per
-     * weight. Two totals (even and odd blocks) keep two chains in flight; the row's fp16 scales are
-     * widened first, by {@link #widenScales}, into {@code sc}.
-     * <pre>
-     * values row o: [ q0 .. q31 | q32 .. q63 | ... ]   int8
-     * scales row o: [ d0        | d1         | ... ]   fp16
-     * W[o, i] = q_i * d_(i / 32)
-     * </pre>
-     */
-    private static float dotQ8Packed(Weight w, int row, float[] xp, int xpOff, float[] sc, int scOff, float[] x, int xOff, int k) {
-        MemorySegment v = w.data();
-        int blocks = Q8_0.blocks(k), full = k / Q8_0.BLOCK;
-        long vBase = (long) row * k;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < full; b += 2) {
-            int i = b * Q8_0.BLOCK;
-            a0 = blockSum(v, vBase + i, xp, xpOff + i).fma(FloatVector.broadcast(F, sc[scOff + b]), a0);
-            a1 = blockSum(v, vBase + i + Q8_0.BLOCK, xp, xpOff + i + Q8_0.BLOCK).fma(FloatVector.broadcast(F, sc[scOff + b + 1]), a1);
-        }
-        if (b < full) a0 = blockSum(v, vBase + b * Q8_0.BLOCK, xp, xpOff + b * Q8_0.BLOCK).fma(FloatVector.broadcast(F, sc[scOff + b]), a0);
-        float t = Vectors.sum(a0.add(a1));
-        return full < blocks ? t + tailQ8(w, row, full, x, xOff, k) : t;
-    }
-
-    /** The fp16 scales of the full blocks of Q8_0 row {@code row}, widened into {@code dst[dOff..]}. */
-    private static void widenScales(Weight w, int row, float[] dst, int dOff) {
-        int blocks = Q8_0.blocks(w.cols()), full = w.cols() / Q8_0.BLOCK;
-        long sBase = (long) row * blocks * 2;
-        for (int b = 0; b < full; b++) dst[dOff + b] = Float.float16ToFloat(w.scales().get(SHORT, sBase + 2L * b));
-    }
-
-    /** Sum over one block of 32 int8 values (one int vector at byte {@code off}) times the packed x at {@code xi}, lane-wise. */
-    private static FloatVector blockSum(MemorySegment v, long off, float[] xp, int xi) {
-        FloatVector x0 = FloatVector.fromArray(F, xp, xi), x1 = FloatVector.fromArray(F, xp, xi + 8);
-        FloatVector x2 = FloatVector.fromArray(F, xp, xi + 16), x3 = FloatVector.fromArray(F, xp, xi + 24);
-        IntVector q = IntVector.fromMemorySegment(Vectors.I, v, off, LE);
-        FloatVector f0 = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-        FloatVector f1 = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-        FloatVector f2 = (FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-        FloatVector f3 = (FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-        return f3.fma(x3, f2.fma(x2, f1.fma(x1, f0.mul(x0))));
-    }
-
     private static float scale(MemorySegment scales, long index) {
         return Float.float16ToFloat(scales.getAtIndex(SHORT, index));
-    }
-
-    /** One Q8_0 row, scalar: block sums times the block scale, as {@link #dot4Q8}. */
-    private static float dotQ8(Weight w, int row, float[] x, int xOff, int k) {
-        return tailQ8(w, row, 0, x, xOff, k);
-    }
-
-    /** Blocks {@code [firstBlock, end)} of a Q8_0 row against x. */
-    private static float tailQ8(Weight w, int row, int firstBlock, float[] x, int xOff, int k) {
-        MemorySegment v = w.data(), s = w.scales();
-        int blocks = Q8_0.blocks(k);
-        long vBase = (long) row * k;
-        float sum = 0;
-        for (int b = firstBlock; b < blocks; b++) {
-            int i0 = b * Q8_0.BLOCK, i1 = Math.min(k, i0 + Q8_0.BLOCK);
-            float block = 0;
-            for (int i = i0; i < i1; i++) block += v.get(ValueLayout.JAVA_BYTE, vBase + i) * x[xOff + i];
-            sum += block * scale(s, (long) row * blocks + b);
-        }
-        return sum;
     }
 
     private static float dotF32(MemorySegment w, long off, float[] x, int xOff, int k) {
