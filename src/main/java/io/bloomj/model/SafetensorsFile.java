@@ -163,7 +163,32 @@ public final class SafetensorsFile {
             throw new CheckpointException(path, scaleName, "q8_0 scales must be F16 " + java.util.Arrays.toString(expected)
                     + " (one per 32 values of a row), found " + scales.dtype.safetensorsName() + " " + java.util.Arrays.toString(scales.shape));
         }
-        return new Weight(values.name, DType.Q8_0, values.shape, data, file.asSlice(dataStart + scales.begin, scales.end - scales.begin));
+        MemorySegment d = file.asSlice(dataStart + scales.begin, scales.end - scales.begin);
+        long bad = firstNonFinite(d);
+        if (bad >= 0) {
+            throw new CheckpointException(path, scaleName, String.format("q8_0 scale of row %d, block %d is not finite (fp16 bits 0x%04x)",
+                    bad / expected[1], bad % expected[1], d.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, bad) & 0xFFFF));
+        }
+        return new Weight(values.name, DType.Q8_0, values.shape, data, d);
+    }
+
+    /**
+     * Index of the first infinite or NaN fp16 in {@code halves} (exponent bits all ones), or -1. The
+     * CPU kernel widens scales by a shift and a multiply that is exact only for finite halves, and an
+     * infinite scale is garbage on every backend: such a file is malformed. Four halves per long
+     * read: ~0.1 s for the 80 M scales of a 3B model.
+     */
+    static long firstNonFinite(MemorySegment halves) {
+        long n = halves.byteSize() / 2, i = 0;
+        for (; i + 4 <= n; i += 4) {
+            long x = (halves.get(ValueLayout.JAVA_LONG_UNALIGNED, 2 * i) & 0x7C007C007C007C00L) ^ 0x7C007C007C007C00L;
+            // a lane of x is zero exactly where the exponent is all ones (lanes hold bits 10..14 only)
+            if (((x - 0x0001000100010001L) & ~x & 0x8000800080008000L) != 0) break;
+        }
+        for (; i < n; i++) {
+            if ((halves.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0x7C00) == 0x7C00) return i;
+        }
+        return -1;
     }
 
     private static Entry entry(Path path, String name, JsonNode node, boolean q8) {

@@ -143,18 +143,33 @@ class Q8ModelTest {
     void aFolderThatClaimsTheFormatButIsMalformedIsRefusedClearly() throws IOException {
         TinyBloom.standard().writeTo(tmp.resolve("src"));
         try (BloomModel loaded = Bloom.load(tmp.resolve("src"), q8())) {
-            for (String name : new String[] {"nometa", "noscale", "badscale"}) {
+            for (String name : new String[] {"nometa", "noscale", "badscale", "infscale"}) {
                 QuantizedCheckpointWriter.write(tmp.resolve("src"), loaded.weights(), tmp.resolve(name), n -> { });
             }
         }
         editHeader(tmp.resolve("nometa/model.safetensors"), "\"bloomj.weights\":\"q8_0\"", "\"bloomj.weights\":\"none\"");
         editHeader(tmp.resolve("noscale/model.safetensors"), "h.0.mlp.dense_h_to_4h.weight_scale", "h.0.mlp.dense_h_to_4h.weight_scalf");
         editHeader(tmp.resolve("badscale/model.safetensors"), "\"dtype\":\"F16\",\"shape\":[192,2]", "\"dtype\":\"F16\",\"shape\":[384,1]");
+        setScaleBits(tmp.resolve("infscale/model.safetensors"), "h.1.self_attention.dense.weight_scale", 5, (short) 0x7C00);
         CheckpointException e = assertThrows(CheckpointException.class, () -> Bloom.load(tmp.resolve("nometa"), q8()).close());
         assertTrue(e.getMessage().contains("unsupported dtype 'I8'") && e.getMessage().contains("bloomj.weights"), e.getMessage());
         e = assertThrows(CheckpointException.class, () -> Bloom.load(tmp.resolve("noscale"), q8()).close());
         assertTrue(e.getMessage().contains("h.0.mlp.dense_h_to_4h.weight") && e.getMessage().contains("without their scales"), e.getMessage());
         e = assertThrows(CheckpointException.class, () -> Bloom.load(tmp.resolve("badscale"), q8()).close());
         assertTrue(e.getMessage().contains("scales must be F16 [192, 2]"), e.getMessage());
+        e = assertThrows(CheckpointException.class, () -> Bloom.load(tmp.resolve("infscale"), q8()).close());
+        assertTrue(e.getMessage().contains("h.1.self_attention.dense.weight_scale") && e.getMessage().contains("block 1 is not finite (fp16 bits 0x7c00)"),
+                e.getMessage());
+    }
+
+    /** Overwrites the {@code index}-th fp16 of tensor {@code name}'s data in a safetensors file. */
+    private static void setScaleBits(Path file, String name, int index, short bits) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        var header = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        int at = (int) (8 + headerLength + header.get(name).get("data_offsets").get(0).asLong() + 2L * index);
+        bytes[at] = (byte) bits;
+        bytes[at + 1] = (byte) (bits >> 8);
+        Files.write(file, bytes);
     }
 }

@@ -20,26 +20,15 @@ import static io.bloomj.compute.cpu.Vectors.LE;
  *
  * <p>One row (decode) is a GEMV: memory-bound, so each weight byte is read exactly once, streamed
  * from four rows at a time to keep several loads in flight. Many rows (prefill) is a GEMM:
- * compute-bound, so blocks of four weight rows are widened to fp32 once into a small panel and
- * reused against every input row in 4x4 register tiles. Both split the output columns
+ * compute-bound, so weight rows are widened to fp32 once per block of input rows and multiplied
+ * as outer products in registers ({@link MatmulGemm}). Both split the output columns
  * {@code [o0, o1)} between threads, so no two threads write the same element.
  */
 final class MatmulKernel {
-    /**
-     * Depth of a GEMM k-block. Each 4x4 tile ends with 16 horizontal reductions, so deeper blocks
-     * amortise them better; 1024 (a 16 KiB panel, 4 KiB per input row) measured fastest on a
-     * Sapphire Rapids core (92 GFLOP/s against 75 for 256 and 73 for 4096).
-     */
-    static final int KC = 1024;
-    /** Input rows per GEMM block: 128 rows x KC floats = 512 KiB, within a 2 MiB L2 with the panel. */
-    static final int MC = 128;
-    /** Where {@link #tile4x4} leaves its accumulators in the panel's scratch. */
-    private static final int ACC = 4 * KC;
-
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
-        // GEMM panel + tile sums, a widened f16 row, or the Q8_0 GEMV's packed x and scales
-        return Math.max(Math.max(4 * KC + 16 * L, k), Q8Gemv.scratchFloats(k));
+        // the GEMM's transposed x block, panel and tile sums, a widened f16 row, or the Q8_0 GEMV's packed x and scales
+        return Math.max(Math.max(MatmulGemm.scratchFloats(k), k), Q8Gemv.scratchFloats(k));
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -64,7 +53,7 @@ final class MatmulKernel {
         int k = w.cols();
         if (decodeRows == 1) gemv(w, bias, x, xOff, y, yOff, o0, o1, scratch);
         else if (decodeRows > 1) gemvRows(w, bias, x, xOff, decodeRows, packed, y, yOff, ldy, o0, o1, scratch);
-        if (n > decodeRows) gemm(w, bias, x, xOff + decodeRows * k, n - decodeRows, k, y, yOff + decodeRows * ldy, ldy, o0, o1, scratch);
+        if (n > decodeRows) MatmulGemm.gemm(w, bias, x, xOff + decodeRows * k, n - decodeRows, k, y, yOff + decodeRows * ldy, ldy, o0, o1, scratch);
     }
 
     /** Whether {@link #gemvRows} reads its inputs from {@link #pack}'s layout for this dtype. */
@@ -394,110 +383,5 @@ final class MatmulKernel {
     private static void widenF16(MemorySegment seg, long off, int count, float[] dst, int dOff) {
         // Float.float16ToFloat is an intrinsic (vcvtph2ps) on x86.
         for (int i = 0; i < count; i++) dst[dOff + i] = Float.float16ToFloat(seg.get(SHORT, off + 2L * i));
-    }
-
-    // ---------------------------------------------------------------- GEMM
-
-    private static void gemm(Weight w, float[] bias, float[] x, int xOff, int n, int k, float[] y, int yOff, int ldy,
-                             int o0, int o1, float[] panel) {
-        for (int r = 0; r < n; r++) {
-            int row = yOff + r * ldy;
-            for (int o = o0; o < o1; o++) y[row + o] = bias == null ? 0f : bias[o];
-        }
-        // Input rows in blocks of MC so a block's k-slice (MC x KC floats, 512 KiB) stays in L2.
-        for (int rb = 0; rb < n; rb += MC) {
-            int rn = Math.min(MC, n - rb);
-            gemmBlock(w, x, xOff + rb * k, rn, k, y, yOff + rb * ldy, ldy, o0, o1, panel);
-        }
-    }
-
-    private static void gemmBlock(Weight w, float[] x, int xOff, int n, int k, float[] y, int yOff, int ldy, int o0, int o1,
-                                  float[] panel) {
-        for (int kb = 0; kb < k; kb += KC) {
-            int kc = Math.min(KC, k - kb);
-            for (int o = o0; o < o1; o += 4) {
-                int m = Math.min(4, o1 - o);
-                for (int j = 0; j < m; j++) widenRow(w, o + j, kb, kc, panel, j * kc);
-                int r = 0;
-                if (m == 4 && Vectors.ENABLED) {
-                    for (; r + 4 <= n; r += 4) tile4x4(panel, kc, x, xOff + r * k + kb, k, y, yOff + r * ldy + o, ldy);
-                }
-                for (; r < n; r++) {
-                    int xr = xOff + r * k + kb;
-                    int yr = yOff + r * ldy + o;
-                    for (int j = 0; j < m; j++) accumulate(panel, j * kc, x, xr, kc, y, yr + j);
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code y[at] += panel row . x} in {@link #tile4x4}'s order for one output (vector sum added
-     * first, then the tail one product at a time), so a row's result does not depend on whether it
-     * fell into a tile or into the remainder: that depends on how many rows share the step.
-     */
-    private static void accumulate(float[] p, int pOff, float[] x, int xOff, int kc, float[] y, int at) {
-        int i = 0;
-        if (Vectors.ENABLED) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int bound = F.loopBound(kc); i < bound; i += L) {
-                acc = FloatVector.fromArray(F, p, pOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-            }
-            y[at] += Vectors.sum(acc);
-        }
-        for (; i < kc; i++) y[at] += p[pOff + i] * x[xOff + i];
-    }
-
-    /**
-     * The register tile: 4 weight rows (panel, stride kc) x 4 input rows (stride ldx), 16
-     * accumulators, each loaded vector used four times. A 4x6 tile (24 accumulators) would load
-     * less per FMA, but C2 then stops keeping the vectors in registers and it ran 18x slower.
-     */
-    private static void tile4x4(float[] p, int kc, float[] x, int xAt, int ldx, float[] y, int yAt, int ldy) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c02 = FloatVector.zero(F), c03 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F), c12 = FloatVector.zero(F), c13 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c22 = FloatVector.zero(F), c23 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F), c32 = FloatVector.zero(F), c33 = FloatVector.zero(F);
-        int x0 = xAt, x1 = xAt + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
-        int i = 0;
-        for (int bound = F.loopBound(kc); i < bound; i += L) {
-            FloatVector w0 = FloatVector.fromArray(F, p, i);
-            FloatVector w1 = FloatVector.fromArray(F, p, kc + i);
-            FloatVector w2 = FloatVector.fromArray(F, p, 2 * kc + i);
-            FloatVector w3 = FloatVector.fromArray(F, p, 3 * kc + i);
-            FloatVector v = FloatVector.fromArray(F, x, x0 + i);
-            c00 = w0.fma(v, c00); c01 = w1.fma(v, c01); c02 = w2.fma(v, c02); c03 = w3.fma(v, c03);
-            v = FloatVector.fromArray(F, x, x1 + i);
-            c10 = w0.fma(v, c10); c11 = w1.fma(v, c11); c12 = w2.fma(v, c12); c13 = w3.fma(v, c13);
-            v = FloatVector.fromArray(F, x, x2 + i);
-            c20 = w0.fma(v, c20); c21 = w1.fma(v, c21); c22 = w2.fma(v, c22); c23 = w3.fma(v, c23);
-            v = FloatVector.fromArray(F, x, x3 + i);
-            c30 = w0.fma(v, c30); c31 = w1.fma(v, c31); c32 = w2.fma(v, c32); c33 = w3.fma(v, c33);
-        }
-        // The sixteen lane sums in Vectors.sum's fixed order, outside this method: it must stay small
-        // for C2 to keep the accumulators in registers (horizontal sums inlined here ran 5x slower).
-        int a = ACC;   // the panel's scratch has room for them after the panel
-        c00.intoArray(p, a); c01.intoArray(p, a + L); c02.intoArray(p, a + 2 * L); c03.intoArray(p, a + 3 * L);
-        c10.intoArray(p, a + 4 * L); c11.intoArray(p, a + 5 * L); c12.intoArray(p, a + 6 * L); c13.intoArray(p, a + 7 * L);
-        c20.intoArray(p, a + 8 * L); c21.intoArray(p, a + 9 * L); c22.intoArray(p, a + 10 * L); c23.intoArray(p, a + 11 * L);
-        c30.intoArray(p, a + 12 * L); c31.intoArray(p, a + 13 * L); c32.intoArray(p, a + 14 * L); c33.intoArray(p, a + 15 * L);
-        store(y, yAt, ldy, p);
-        for (; i < kc; i++) {
-            for (int r = 0; r < 4; r++) {
-                float xv = x[xAt + r * ldx + i];
-                int yr = yAt + r * ldy;
-                y[yr] += p[i] * xv;
-                y[yr + 1] += p[kc + i] * xv;
-                y[yr + 2] += p[2 * kc + i] * xv;
-                y[yr + 3] += p[3 * kc + i] * xv;
-            }
-        }
-    }
-
-    /** Adds the lane sums of the 4x4 accumulators ({@code acc[ACC + (4r + j) * L ..]}: input row r, weight row j) to y. */
-    private static void store(float[] y, int at, int ldy, float[] acc) {
-        for (int r = 0; r < 4; r++) {
-            for (int j = 0; j < 4; j++) y[at + r * ldy + j] += Vectors.sumAt(acc, ACC + (4 * r + j) * L);
-        }
     }
 }
