@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Each op alone (and the pairs device backends fuse), on every backend available here (see
  * {@link TestBackends}), against a naive double-precision implementation written here,
- * with odd sizes (not multiples of the vector width, the 4x4 tile, the GEMM k-block or the thread
+ * with odd sizes (not multiples of the vector width, the GEMM's 6-row register tile and row blocks or the thread
  * split). Tolerances come from the arithmetic ({@link Tolerances}): inputs are exact in their dtype, so
  * what remains is fp32 rounding over the terms summed.
  */
@@ -62,7 +62,7 @@ class OpParityTest {
     void matMulEveryDtypeAndOddShapes() {
         Random rnd = new Random(1);
         // one row runs the GEMV variant (a decode row), more the GEMM (prompt rows); sizes off the vector
-        // width, the 4x4 tile, the 64x64 GEMM tile, the k-block and the thread split
+        // width, the GEMM's 6 weight rows x 2 vectors of rows register tile, its row blocks and the thread split
         int[][] shapes = {{1, 67, 37}, {1, 19, 300}, {1, 64, 1024}, {2, 70, 88}, {3, 65, 33}, {5, 33, 45}, {4, 16, 64}, {13, 21, 300},
                 {9, 40, 520}, {66, 130, 72}};
         for (Supplier<Backend> make : BACKENDS) {
@@ -130,6 +130,34 @@ class OpParityTest {
                             assertEquals(Float.floatToIntBits(alone[o]), Float.floatToIntBits(allDecode[r * out + o]), what + " decode row " + r + " among decode rows");
                             if (r < 2) assertEquals(Float.floatToIntBits(alone[o]), Float.floatToIntBits(mixed[r * out + o]), what + " decode row " + r + " before prompt rows");
                             else assertEquals(Float.floatToIntBits(prompt[r * out + o]), Float.floatToIntBits(mixed[r * out + o]), what + " prompt row " + r + " after decode rows");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A long prompt's rows (several row blocks and register tiles of the GEMM) keep the bits they get in a short chunk of their own. */
+    @Test
+    void promptRowsKeepTheirBitsInAnyChunk() {
+        Random rnd = new Random(11);
+        int n = 70, out = 23, k = 300;
+        for (Supplier<Backend> make : BACKENDS) {
+            try (Backend backend = make.get()) {
+                for (DType dtype : new DType[] {DType.BF16, DType.Q8_0}) {
+                    TestWeight w = weight(dtype, rnd, 1 / Math.sqrt(k), out, k);
+                    TestWeight b = weight(DType.BF16, rnd, 0.5, out);
+                    float[] x = activations(rnd, n * k);
+                    Buffer in = new Buffer("x", n, k), y = new Buffer("y", n, out);
+                    float[] all = run(backend, new Op.Matmul(in, w.weight(), b.weight(), y), n, rowsOfSequences(n, 0), y, n, in, x);
+                    for (int r0 : new int[] {0, 17, 66}) {
+                        int c = 3;
+                        Buffer inc = new Buffer("xc", c, k), yc = new Buffer("yc", c, out);
+                        float[] chunk = run(backend, new Op.Matmul(inc, w.weight(), b.weight(), yc), c, rowsOfSequences(c, 0), yc, c, inc,
+                                java.util.Arrays.copyOfRange(x, r0 * k, (r0 + c) * k));
+                        for (int i = 0; i < c * out; i++) {
+                            assertEquals(Float.floatToIntBits(all[r0 * out + i]), Float.floatToIntBits(chunk[i]),
+                                    backend.description() + " " + dtype + " prompt row " + (r0 + i / out) + " output " + i % out);
                         }
                     }
                 }

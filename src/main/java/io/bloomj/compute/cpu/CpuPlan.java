@@ -138,7 +138,7 @@ final class CpuPlan implements ExecutionPlan {
         });
     }
 
-    /** Output columns are split between threads in multiples of 16 (whole 4x4 tiles, whole cache lines). */
+    /** Output columns are split between threads in multiples of 16 (whole cache lines of y, so threads never share one). */
     private Task matMul(Op.Matmul m) {
         Weight w = m.weight();
         float[] bias = backend.vector(m.bias()), in = array(m.in()), out = array(m.out());
