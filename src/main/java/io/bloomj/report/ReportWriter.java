@@ -73,7 +73,7 @@ public final class ReportWriter {
 
     private static CategoryChart base(String title, String x, String y) {
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         c.getStyler().setXAxisLabelRotation(30);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         c.getStyler().setPlotGridVerticalLinesVisible(false);
@@ -135,25 +135,35 @@ public final class ReportWriter {
     }
 
     /**
-     * One line per test run by both engines, bloomj ÷ llama.cpp ("tg16 bloom 3B: 1.04x llama.cpp"),
-     * from the first result file of each engine; empty without a llama-bench file and a bloomj one.
+     * One line per model and test run by both engines, bloomj ÷ llama.cpp ("tg16 bloom 3B: 1.04x
+     * llama.cpp"), over every result file given: a bloomj result (the first for its model and test)
+     * against the llama.cpp result of the same test whose model is nearest in parameter count, within
+     * 2x. The counts differ for the same weights: a GGUF of a tied model holds the embedding twice
+     * (bloom-560m is "0.56B" to bloomj and "1B", 816 M parameters, to llama.cpp), so names cannot be
+     * matched. Empty without a llama-bench file and a bloomj one.
      */
     static List<String> verdicts(List<ResultSet> sets) {
-        ResultSet llama = null, bloomj = null;
+        List<ResultSet.Throughput> llama = new ArrayList<>(), bloomj = new ArrayList<>();
         for (ResultSet s : sets) {
-            for (ResultSet.Throughput t : s.throughputs()) {
-                if (t.engine().equals("llama.cpp") && llama == null) llama = s;
-                if (t.engine().equals("bloomj") && bloomj == null) bloomj = s;
-            }
+            for (ResultSet.Throughput t : s.throughputs()) (t.engine().equals("llama.cpp") ? llama : bloomj).add(t);
         }
-        if (llama == null || bloomj == null) return List.of();
         List<String> out = new ArrayList<>();
-        for (ResultSet.Throughput b : bloomj.throughputs()) {
-            for (ResultSet.Throughput l : llama.throughputs()) {
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (ResultSet.Throughput b : bloomj) {
+            if (!done.add(b.model() + " " + b.test())) continue;
+            ResultSet.Throughput best = null;
+            double bestDistance = Math.log(2);
+            for (ResultSet.Throughput l : llama) {
                 if (!l.test().equals(b.test())) continue;
-                out.add(String.format(Locale.ROOT, "%s %s: %.2fx llama.cpp (%.2f vs %.2f t/s)", b.test(), b.model(), b.tokensPerSecond() / l.tokensPerSecond(),
-                        b.tokensPerSecond(), l.tokensPerSecond()));
-                break;
+                double d = b.params() > 0 && l.params() > 0 ? Math.abs(Math.log(l.params() / b.params())) : 0;
+                if (d <= bestDistance && (best == null || d < bestDistance)) {
+                    best = l;
+                    bestDistance = d;
+                }
+            }
+            if (best != null) {
+                out.add(String.format(Locale.ROOT, "%s %s: %.2fx llama.cpp (%.2f vs %.2f t/s)", b.test(), b.model(),
+                        b.tokensPerSecond() / best.tokensPerSecond(), b.tokensPerSecond(), best.tokensPerSecond()));
             }
         }
         return out;

@@ -48,10 +48,11 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
      * copies; llama-bench names no test, so it is made from n_prompt / n_gen / n_depth as llama-bench
      * prints it: pp512, tg128, tg128@d2048). {@code engine}: "bloomj" or "llama.cpp".
      * {@code modelBytes}: the weights' size, which with the probe's bandwidth gives a decode roofline.
+     * {@code params}: the model's parameter count as the engine states it (NaN if absent).
      */
     public record Throughput(String test, String backend, String device, String model, double tokensPerSecond, double stddev,
                              double weightGbPerSecond, double bandwidthGbPerSecond, double bandwidthFraction, String engine,
-                             double modelBytes) {
+                             double modelBytes, double params) {
         /** Tokens/s a decode test could reach streaming the weights once per token at the probe's bandwidth (NaN for prefill or without a probe). */
         public double rooflineTokensPerSecond() {
             return test.startsWith("tg") && bandwidthGbPerSecond > 0 && modelBytes > 0 ? bandwidthGbPerSecond * 1e9 / modelBytes : Double.NaN;
@@ -134,7 +135,7 @@ public record ResultSet(String name, List<Kernel> kernels, List<Throughput> thro
         return new Throughput(test, n.path("backends").asText(), n.path("gpu_info").asText(),
                 n.path("model_type").asText(), number(n.get("avg_ts")), number(n.get("stddev_ts")),
                 number(n.get("weight_gb_per_second")), number(n.get("bandwidth_gb_per_second")), number(n.get("bandwidth_fraction")), engine,
-                number(n.get("model_size")));
+                number(n.get("model_size")), number(n.get("model_n_params")));
     }
 
     /** llama-bench's own test name: pp{n_prompt} for prompt tests, tg{n_gen} for generation, @d{n_depth} after a context of that depth. */

@@ -85,6 +85,30 @@ class ReportTest {
     }
 
     /**
+     * Several models in several files: each bloomj result meets the llama.cpp result of its model,
+     * found by parameter count (llama.cpp counts a tied embedding twice, so 0.56B meets "1B"), and a
+     * model llama.cpp did not run gets no verdict.
+     */
+    @Test
+    void verdictsPairEachModelWithItsOwnLlamaCppResult() throws IOException {
+        Path llama = out.resolve("llama.jsonl"), small = out.resolve("bloomj-560m.jsonl"), big = out.resolve("bloomj-3b.jsonl");
+        Files.writeString(llama, """
+                {"model_type":"bloom 3B BF16","model_n_params":3644599296,"n_prompt":0,"n_gen":16,"avg_ts":3.5,"stddev_ts":0.1}
+                {"model_type":"bloom 1B BF16","model_n_params":816119808,"n_prompt":0,"n_gen":16,"avg_ts":18.0,"stddev_ts":0.2}
+                """);
+        Files.writeString(small, """
+                {"test":"tg16","model_type":"bloom 0.56B BF16","model_n_params":559214592,"avg_ts":22.0,"stddev_ts":0.3,"jvm":"x"}
+                """);
+        Files.writeString(big, """
+                {"test":"tg16","model_type":"bloom 3.00B BF16","model_n_params":3002557440,"avg_ts":5.1,"stddev_ts":0.1,"jvm":"x"}
+                {"test":"tg16","model_type":"bloom 30.0B BF16","model_n_params":30025574400,"avg_ts":0.5,"stddev_ts":0.1,"jvm":"x"}
+                """);
+        List<String> verdicts = ReportWriter.verdicts(List.of(ResultSet.read(llama), ResultSet.read(small), ResultSet.read(big)));
+        assertEquals(List.of("tg16 bloom 0.56B BF16: 1.22x llama.cpp (22.00 vs 18.00 t/s)", "tg16 bloom 3.00B BF16: 1.46x llama.cpp (5.10 vs 3.50 t/s)"),
+                verdicts);
+    }
+
+    /**
      * llama-bench's JSON (no test field: pp/tg made from n_prompt and n_gen) next to bloomj's: one
      * verdict line per common test, bloomj ÷ llama.cpp, leading the page, and the comparison chart.
      */
