@@ -1,5 +1,7 @@
 package io.bloomj.compute.cpu;
 
+import io.bloomj.tensor.DType;
+import io.bloomj.tensor.Q8_0;
 import io.bloomj.tensor.Weight;
 import jdk.incubator.vector.FloatVector;
 
@@ -57,24 +59,34 @@ final class MatmulGemm {
     static void gemm(Weight w, float[] bias, float[] x, int xOff, int n, int k, float[] y, int yOff, int ldy, int o0, int o1,
                      float[] scratch) {
         int mc = rowsPerBlock(k);
+        // Q8_0 rows widen fastest a block (one int vector) at a time into Q8Gemv's lane order; x is
+        // transposed in the same order, so each output's chain still takes every term once.
+        boolean q8 = w.dtype() == DType.Q8_0 && Q8Gemv.supported(k);
         for (int rb = 0; rb < n; rb += mc) {
             int rn = Math.min(mc, n - rb);
             int rp = Vectors.ENABLED ? (rn + L - 1) / L * L : rn;
             int panel = rp * k, acc = panel + MR * k;
-            transpose(x, xOff + rb * k, k, rn, rp, scratch);
+            transpose(x, xOff + rb * k, k, rn, rp, q8 ? k / Q8_0.BLOCK * Q8_0.BLOCK : 0, scratch);
             for (int o = o0; o < o1; o += MR) {
                 int m = Math.min(MR, o1 - o);
-                for (int j = 0; j < m; j++) MatmulKernel.widenRow(w, o + j, 0, k, scratch, panel + j * k);
+                for (int j = 0; j < m; j++) {
+                    if (q8) Q8Gemv.widenRowInLaneOrder(w, o + j, scratch, panel + j * k);
+                    else MatmulKernel.widenRow(w, o + j, 0, k, scratch, panel + j * k);
+                }
                 block(scratch, k, panel, acc, rn, rp, m, bias, o, y, yOff + rb * ldy + o, ldy);
             }
         }
     }
 
-    /** {@code xt[i * rp + r] = x[r, i]} for the block's rows, zeros for the padding rows {@code [rn, rp)}. */
-    private static void transpose(float[] x, int xAt, int k, int rn, int rp, float[] xt) {
+    /**
+     * {@code xt[i * rp + r] = x[r, i]} for the block's rows, zeros for the padding rows {@code [rn, rp)};
+     * the first {@code laneOrder} columns (whole Q8_0 blocks) in {@link Q8Gemv#widenRowInLaneOrder}'s order.
+     */
+    private static void transpose(float[] x, int xAt, int k, int rn, int rp, int laneOrder, float[] xt) {
         for (int r = 0; r < rn; r++) {
             int src = xAt + r * k;
-            for (int i = 0; i < k; i++) xt[i * rp + r] = x[src + i];
+            for (int i = 0; i < laneOrder; i++) xt[Q8Gemv.laneOrder(i) * rp + r] = x[src + i];
+            for (int i = laneOrder; i < k; i++) xt[i * rp + r] = x[src + i];
         }
         for (int r = rn; r < rp; r++) {
             for (int i = 0; i < k; i++) xt[i * rp + r] = 0f;

@@ -223,6 +223,37 @@ final class Q8Gemv {
         for (; b < full; b++) dst[dOff + b] = Float.float16ToFloat(s.get(SHORT, base + 2L * b));
     }
 
+    /** Where element i of a row's full blocks sits in {@link #widenRowInLaneOrder}'s layout: 4j + m goes to 8m + j within its block. */
+    static int laneOrder(int i) {
+        return (i & ~(BLOCK - 1)) + (i & 3) * LANES + ((i & (BLOCK - 1)) >> 2);
+    }
+
+    /**
+     * Row {@code row} dequantized ({@code q * d}, the same floats as one at a time) into
+     * {@code dst[dOff, dOff + k)}: full blocks one int vector at a time in lane order (see
+     * {@link #laneOrder}: each lane's m-th byte by two shifts), the last partial block in order.
+     * For the prefill GEMM, which transposes x in the same order; 1.4-2x faster than widening
+     * eight int8 at a time through a byte vector (3.1-3.3 against 1.6-2.3 G values/s on a Zen 2 core).
+     */
+    static void widenRowInLaneOrder(Weight w, int row, float[] dst, int dOff) {
+        int k = w.cols(), full = k / BLOCK, blocks = Q8_0.blocks(k);
+        MemorySegment v = w.data(), s = w.scales();
+        long vBase = (long) row * k, sBase = (long) row * blocks * 2;
+        for (int b = 0; b < full; b++) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(SHORT, sBase + 2L * b)));
+            IntVector q = IntVector.fromMemorySegment(I, v, vBase + (long) b * BLOCK, LE);
+            int at = dOff + b * BLOCK;
+            ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at);
+            ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + LANES);
+            ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + 2 * LANES);
+            ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + 3 * LANES);
+        }
+        if (full < blocks) {
+            float d = Float.float16ToFloat(s.get(SHORT, sBase + 2L * full));
+            for (int i = full * BLOCK; i < k; i++) dst[dOff + i] = v.get(ValueLayout.JAVA_BYTE, vBase + i) * d;
+        }
+    }
+
     // ------------------------------------------------------------ scalar
 
     /** One row without vectors: block sums times the block scale. */
