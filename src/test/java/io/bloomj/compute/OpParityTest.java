@@ -300,17 +300,30 @@ class OpParityTest {
      */
     @Test
     void pagedKvStoreAndAttentionKeepSequencesApart() {
-        Random rnd = new Random(12);
-        int heads = 3, hd = 7, bs = 4, blocks = 8, blocksPerSlot = 4, width = heads * hd, maxRows = 9;
-        float[] slopes = {0.5f, 0.125f, 0.03125f};
-        float scale = (float) (1 / Math.sqrt(hd));
-        int[] table = {5, 2, 7, 0, 1, 6, 3, 4};   // slot 0's blocks, then slot 1's
         // {slot, position} per row, decode rows first: two prompts, two decodes, a decode before a prompt chunk
         int[][][] steps = {
                 {{0, 0}, {0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {1, 0}, {1, 1}, {1, 2}},
                 {{0, 6}, {1, 3}},
                 {{1, 4}, {0, 7}, {0, 8}, {0, 9}}};
-        int[] decodeRows = {0, 2, 1};
+        pagedAttention(7, 4, 8, 4, new int[] {5, 2, 7, 0, 1, 6, 3, 4}, steps, new int[] {0, 2, 1}, 9);
+        // head dimension and blocks past the vector width (the CPU's register tiles and their tails):
+        // a 40-row prompt across a block boundary next to a short one, decodes, a decode before a chunk
+        int[][] longPrompt = new int[45][];
+        for (int r = 0; r < 40; r++) longPrompt[r] = new int[] {0, r};
+        for (int r = 0; r < 5; r++) longPrompt[40 + r] = new int[] {1, r};
+        int[][] lastChunk = new int[6][];
+        lastChunk[0] = new int[] {1, 6};
+        for (int r = 1; r < 6; r++) lastChunk[r] = new int[] {0, 40 + r};
+        pagedAttention(37, 32, 4, 2, new int[] {2, 0, 3, 1}, new int[][][] {longPrompt, {{0, 40}, {1, 5}}, lastChunk}, new int[] {0, 2, 1}, 45);
+    }
+
+    /** One paged KV pool of {@code blocks} blocks of {@code bs} positions, 3 heads of {@code hd}, {@code table}: slot 0's blocks, then slot 1's. */
+    private static void pagedAttention(int hd, int bs, int blocks, int blocksPerSlot, int[] table, int[][][] steps, int[] decodeRows,
+                                       int maxRows) {
+        Random rnd = new Random(12);
+        int heads = 3, width = heads * hd;
+        float[] slopes = {0.5f, 0.125f, 0.03125f};
+        float scale = (float) (1 / Math.sqrt(hd));
         for (Supplier<Backend> make : BACKENDS) {
             try (Backend backend = make.get()) {
                 Buffer qkv = new Buffer("qkv", maxRows, 3 * width), q = new Buffer("q", maxRows, width);
@@ -355,7 +368,7 @@ class OpParityTest {
                                 }
                             }
                         }
-                        assertClose(expected, got, rows * width, Tolerances.fp32Sum(10 * hd), backend.description() + " paged attention, step " + si);
+                        assertClose(expected, got, rows * width, Tolerances.fp32Sum(10 * hd), backend.description() + " paged attention hd " + hd + ", step " + si);
                     }
                 }
             }

@@ -30,29 +30,43 @@ final class AlibiAttentionKernel {
     /** Query rows attended together: each key and value vector loaded serves this many rows. */
     static final int ROWS = 4;
 
+    /** Scratch floats for contexts of up to {@code maxContext} positions: the rows' scores, then their queries. */
+    static int scratchFloats(long maxContext, int headDim) {
+        return (int) Math.min(Integer.MAX_VALUE / 8, ROWS * (maxContext + ROWS) + (long) ROWS * headDim);
+    }
+
     /**
      * Up to {@link #ROWS} consecutive query rows of one sequence and head at once: row i attends
      * {@code len0 + i} keys, read block by block through the step's block table. Scores are built
-     * for the longest row with each transposed-key vector loaded once for all rows; the shorter
-     * rows ignore the keys past their own length, so each row computes exactly what it would
-     * alone (and with the same bits whatever the block size: the scalar tails fuse as the vector
-     * body does).
+     * in registers for all rows, a vector of keys at a time (each transposed-key vector loaded once
+     * for every row, the rows' queries broadcast); the shorter rows ignore the scores past their own
+     * length. Every score is one fma chain over the head dimension and every output one fma chain
+     * over the keys in order, in the vector body and the scalar tails alike, so each row computes
+     * exactly what it would alone, with the same bits whatever the block size.
      *
      * @param qStride distance between the rows' queries in {@code q}
-     * @param scores  scratch of at least {@code ROWS * (len0 + ROWS)} floats
+     * @param scores  scratch of at least {@link #scratchFloats} floats
      */
     static void attend(float[] q, int qOff, int qStride, int count, float[] kCache, float[] vCache, Step step, int slot, int h,
                        int heads, int blockSize, int len0, int headDim, float scale, float slope, float[] scores, float[] out,
                        int outOff, int outStride) {
         int maxLen = len0 + count - 1;
-        java.util.Arrays.fill(scores, 0, count * maxLen, 0f);
+        int qs = ROWS * (maxLen + ROWS);   // the rows' queries, contiguous, zeros for missing rows
+        for (int i = 0; i < ROWS; i++) {
+            for (int d = 0; d < headDim; d++) scores[qs + i * headDim + d] = i < count ? q[qOff + i * qStride + d] : 0f;
+        }
         for (int j0 = 0; j0 < maxLen; j0 += blockSize) {
             int kBase = (step.block(slot, j0, blockSize) * heads + h) * headDim * blockSize;
-            for (int d = 0; d < headDim; d++) {
-                int row = kBase + d * blockSize;
+            int n = Math.min(maxLen - j0, blockSize), j = 0;
+            if (Vectors.ENABLED) {
+                for (; j + 2 * L <= n; j += 2 * L) scoreTile2(kCache, kBase + j, blockSize, scores, qs, headDim, maxLen, j0 + j, count);
+                for (; j + L <= n; j += L) scoreTile(kCache, kBase + j, blockSize, scores, qs, headDim, maxLen, j0 + j, count);
+            }
+            for (; j < n; j++) {
                 for (int i = 0; i < count; i++) {
-                    int n = Math.min(len0 + i - j0, blockSize);
-                    if (n > 0) axpy(q[qOff + i * qStride + d], kCache, row, scores, i * maxLen + j0, n);
+                    float c = 0f;
+                    for (int d = 0; d < headDim; d++) c = Math.fma(kCache[kBase + d * blockSize + j], scores[qs + i * headDim + d], c);
+                    scores[i * maxLen + j0 + j] = c;
                 }
             }
         }
@@ -62,14 +76,94 @@ final class AlibiAttentionKernel {
             float max = scaleAddBiasAndMax(scores, base, len, scale, slope);
             float inv = 1f / expAndSum(scores, base, len, max);
             for (int j = 0; j < len; j++) scores[base + j] *= inv;
-            java.util.Arrays.fill(out, outOff + i * outStride, outOff + i * outStride + headDim, 0f);
+            weighted(scores, base, len, vCache, step, slot, h, heads, blockSize, headDim, out, outOff + i * outStride);
         }
-        // Weighted values: each value vector loaded once for every row that sees it.
-        for (int j = 0; j < maxLen; j++) {
-            int v = ((step.block(slot, j, blockSize) * heads + h) * blockSize + j % blockSize) * headDim;
-            for (int i = Math.max(0, j - len0 + 1); i < count; i++) {
-                axpy(scores[i * maxLen + j], vCache, v, out, outOff + i * outStride, headDim);
+    }
+
+    /** Scores of one vector of keys (transposed, at {@code k + d * ldk}) for all ROWS queries, into row i's scores at {@code j}. */
+    private static void scoreTile(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j, int count) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int q1 = qs + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
+        for (int d = 0; d < headDim; d++) {
+            FloatVector kv = FloatVector.fromArray(F, k, kOff + d * ldk);
+            a0 = kv.fma(FloatVector.broadcast(F, s[qs + d]), a0);
+            a1 = kv.fma(FloatVector.broadcast(F, s[q1 + d]), a1);
+            a2 = kv.fma(FloatVector.broadcast(F, s[q2 + d]), a2);
+            a3 = kv.fma(FloatVector.broadcast(F, s[q3 + d]), a3);
+        }
+        a0.intoArray(s, j);
+        if (count > 1) a1.intoArray(s, maxLen + j);
+        if (count > 2) a2.intoArray(s, 2 * maxLen + j);
+        if (count > 3) a3.intoArray(s, 3 * maxLen + j);
+    }
+
+    /** {@link #scoreTile} for two vectors of keys: each broadcast query value serves both (eight accumulators). */
+    private static void scoreTile2(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j, int count) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        int q1 = qs + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
+        for (int d = 0; d < headDim; d++) {
+            int at = kOff + d * ldk;
+            FloatVector k0 = FloatVector.fromArray(F, k, at), k1 = FloatVector.fromArray(F, k, at + L);
+            FloatVector x = FloatVector.broadcast(F, s[qs + d]);
+            a0 = k0.fma(x, a0);
+            b0 = k1.fma(x, b0);
+            x = FloatVector.broadcast(F, s[q1 + d]);
+            a1 = k0.fma(x, a1);
+            b1 = k1.fma(x, b1);
+            x = FloatVector.broadcast(F, s[q2 + d]);
+            a2 = k0.fma(x, a2);
+            b2 = k1.fma(x, b2);
+            x = FloatVector.broadcast(F, s[q3 + d]);
+            a3 = k0.fma(x, a3);
+            b3 = k1.fma(x, b3);
+        }
+        a0.intoArray(s, j);
+        b0.intoArray(s, j + L);
+        if (count > 1) { a1.intoArray(s, maxLen + j); b1.intoArray(s, maxLen + j + L); }
+        if (count > 2) { a2.intoArray(s, 2 * maxLen + j); b2.intoArray(s, 2 * maxLen + j + L); }
+        if (count > 3) { a3.intoArray(s, 3 * maxLen + j); b3.intoArray(s, 3 * maxLen + j + L); }
+    }
+
+    /** {@code out[e] = sum_j p[j] * V[j, e]} over the row's keys in order, four vectors of the head dimension at a time in registers. */
+    private static void weighted(float[] p, int pOff, int len, float[] vCache, Step step, int slot, int h, int heads, int blockSize,
+                                 int headDim, float[] out, int outOff) {
+        int e = 0;
+        if (Vectors.ENABLED) {
+            for (; e + 4 * L <= headDim; e += 4 * L) {
+                FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+                for (int j0 = 0; j0 < len; j0 += blockSize) {   // the block table looked up once per block
+                    int v = (step.block(slot, j0, blockSize) * heads + h) * blockSize * headDim + e;
+                    for (int j = j0, end = Math.min(len, j0 + blockSize); j < end; j++, v += headDim) {
+                        FloatVector b = FloatVector.broadcast(F, p[pOff + j]);
+                        c0 = FloatVector.fromArray(F, vCache, v).fma(b, c0);
+                        c1 = FloatVector.fromArray(F, vCache, v + L).fma(b, c1);
+                        c2 = FloatVector.fromArray(F, vCache, v + 2 * L).fma(b, c2);
+                        c3 = FloatVector.fromArray(F, vCache, v + 3 * L).fma(b, c3);
+                    }
+                }
+                c0.intoArray(out, outOff + e);
+                c1.intoArray(out, outOff + e + L);
+                c2.intoArray(out, outOff + e + 2 * L);
+                c3.intoArray(out, outOff + e + 3 * L);
             }
+            for (; e + L <= headDim; e += L) {
+                FloatVector c = FloatVector.zero(F);
+                for (int j0 = 0; j0 < len; j0 += blockSize) {
+                    int v = (step.block(slot, j0, blockSize) * heads + h) * blockSize * headDim + e;
+                    for (int j = j0, end = Math.min(len, j0 + blockSize); j < end; j++, v += headDim) {
+                        c = FloatVector.fromArray(F, vCache, v).fma(FloatVector.broadcast(F, p[pOff + j]), c);
+                    }
+                }
+                c.intoArray(out, outOff + e);
+            }
+        }
+        for (; e < headDim; e++) {
+            float c = 0f;
+            for (int j = 0; j < len; j++) {
+                c = Math.fma(vCache[((step.block(slot, j, blockSize) * heads + h) * blockSize + j % blockSize) * headDim + e], p[pOff + j], c);
+            }
+            out[outOff + e] = c;
         }
     }
 
@@ -111,16 +205,5 @@ final class AlibiAttentionKernel {
             sum += s[base + j];
         }
         return sum;
-    }
-
-    /** {@code y[yOff..yOff+n) += a * x[xOff..xOff+n)}. */
-    private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        if (Vectors.ENABLED) {
-            for (int bound = F.loopBound(n); i < bound; i += L) {
-                FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
-            }
-        }
-        for (; i < n; i++) y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
     }
 }

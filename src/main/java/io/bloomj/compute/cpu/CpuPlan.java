@@ -99,7 +99,7 @@ final class CpuPlan implements ExecutionPlan {
         return switch (op) {
             case Op.Matmul m -> MatmulKernel.scratchFloats(m.weight().cols());
             case Op.LmHead h -> MatmulKernel.scratchFloats(h.table().cols());
-            case Op.AlibiAttention a -> AlibiAttentionKernel.ROWS * (int) Math.min(Integer.MAX_VALUE / 8, (long) a.capacity() * a.blocks() + AlibiAttentionKernel.ROWS);
+            case Op.AlibiAttention a -> AlibiAttentionKernel.scratchFloats(a.capacity() * (long) a.blocks(), a.headDim());
             default -> 0;
         };
     }
