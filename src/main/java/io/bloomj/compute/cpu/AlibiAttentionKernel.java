@@ -38,9 +38,9 @@ final class AlibiAttentionKernel {
     /**
      * Up to {@link #ROWS} consecutive query rows of one sequence and head at once: row i attends
      * {@code len0 + i} keys, read block by block through the step's block table. Scores are built
-     * in registers for all rows, a vector of keys at a time (each transposed-key vector loaded once
-     * for every row, the rows' queries broadcast); the shorter rows ignore the scores past their own
-     * length. Every score is one fma chain over the head dimension and every output one fma chain
+     * in registers: with all {@link #ROWS} rows, a vector or two of keys at a time for every row
+     * (each transposed-key vector loaded once for all rows, the shorter rows ignoring the scores past
+     * their own length); with fewer (a decode row), a row at a time, four key vectors per tile. Every score is one fma chain over the head dimension and every output one fma chain
      * over the keys in order, in the vector body and the scalar tails alike, so each row computes
      * exactly what it would alone, with the same bits whatever the block size.
      *
@@ -51,16 +51,24 @@ final class AlibiAttentionKernel {
                        int heads, int blockSize, int len0, int headDim, float scale, float slope, float[] scores, float[] out,
                        int outOff, int outStride) {
         int maxLen = len0 + count - 1;
-        int qs = ROWS * (maxLen + ROWS);   // the rows' queries, contiguous, zeros for missing rows
-        for (int i = 0; i < ROWS; i++) {
-            for (int d = 0; d < headDim; d++) scores[qs + i * headDim + d] = i < count ? q[qOff + i * qStride + d] : 0f;
-        }
+        int qs = ROWS * (maxLen + ROWS);   // the rows' queries, contiguous
+        for (int i = 0; i < count; i++) System.arraycopy(q, qOff + i * qStride, scores, qs + i * headDim, headDim);
         for (int j0 = 0; j0 < maxLen; j0 += blockSize) {
             int kBase = (step.block(slot, j0, blockSize) * heads + h) * headDim * blockSize;
             int n = Math.min(maxLen - j0, blockSize), j = 0;
-            if (Vectors.ENABLED) {
-                for (; j + 2 * L <= n; j += 2 * L) scoreTile2(kCache, kBase + j, blockSize, scores, qs, headDim, maxLen, j0 + j, count);
-                for (; j + L <= n; j += L) scoreTile(kCache, kBase + j, blockSize, scores, qs, headDim, maxLen, j0 + j, count);
+            if (Vectors.ENABLED && count == ROWS) {
+                for (; j + 2 * L <= n; j += 2 * L) scoreTile2(kCache, kBase + j, blockSize, scores, qs, headDim, maxLen, j0 + j);
+                for (; j + L <= n; j += L) scoreTile(kCache, kBase + j, blockSize, scores, qs, headDim, maxLen, j0 + j);
+            } else if (Vectors.ENABLED) {
+                // Fewer rows (a decode row, a chunk's last rows): a row at a time, so no FMAs go to missing rows.
+                int end = 0;
+                for (int i = 0; i < count; i++) {
+                    int at = i * maxLen + j0, qi = qs + i * headDim;
+                    end = 0;
+                    for (; end + 4 * L <= n; end += 4 * L) scoreRow4(kCache, kBase + end, blockSize, scores, qi, headDim, at + end);
+                    for (; end + L <= n; end += L) scoreRow(kCache, kBase + end, blockSize, scores, qi, headDim, at + end);
+                }
+                j = end;
             }
             for (; j < n; j++) {
                 for (int i = 0; i < count; i++) {
@@ -80,8 +88,8 @@ final class AlibiAttentionKernel {
         }
     }
 
-    /** Scores of one vector of keys (transposed, at {@code k + d * ldk}) for all ROWS queries, into row i's scores at {@code j}. */
-    private static void scoreTile(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j, int count) {
+    /** Scores of one vector of keys (transposed, at {@code k + d * ldk}) for all {@link #ROWS} queries, into row i's scores at {@code j}. */
+    private static void scoreTile(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int q1 = qs + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
         for (int d = 0; d < headDim; d++) {
@@ -92,13 +100,37 @@ final class AlibiAttentionKernel {
             a3 = kv.fma(FloatVector.broadcast(F, s[q3 + d]), a3);
         }
         a0.intoArray(s, j);
-        if (count > 1) a1.intoArray(s, maxLen + j);
-        if (count > 2) a2.intoArray(s, 2 * maxLen + j);
-        if (count > 3) a3.intoArray(s, 3 * maxLen + j);
+        a1.intoArray(s, maxLen + j);
+        a2.intoArray(s, 2 * maxLen + j);
+        a3.intoArray(s, 3 * maxLen + j);
+    }
+
+    /** One query row's scores of four vectors of keys (a decode row: each query value broadcast once for all four). */
+    private static void scoreRow4(float[] k, int kOff, int ldk, float[] s, int qi, int headDim, int at) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int d = 0; d < headDim; d++) {
+            int r = kOff + d * ldk;
+            FloatVector x = FloatVector.broadcast(F, s[qi + d]);
+            a0 = FloatVector.fromArray(F, k, r).fma(x, a0);
+            a1 = FloatVector.fromArray(F, k, r + L).fma(x, a1);
+            a2 = FloatVector.fromArray(F, k, r + 2 * L).fma(x, a2);
+            a3 = FloatVector.fromArray(F, k, r + 3 * L).fma(x, a3);
+        }
+        a0.intoArray(s, at);
+        a1.intoArray(s, at + L);
+        a2.intoArray(s, at + 2 * L);
+        a3.intoArray(s, at + 3 * L);
+    }
+
+    /** One query row's scores of one vector of keys. */
+    private static void scoreRow(float[] k, int kOff, int ldk, float[] s, int qi, int headDim, int at) {
+        FloatVector a = FloatVector.zero(F);
+        for (int d = 0; d < headDim; d++) a = FloatVector.fromArray(F, k, kOff + d * ldk).fma(FloatVector.broadcast(F, s[qi + d]), a);
+        a.intoArray(s, at);
     }
 
     /** {@link #scoreTile} for two vectors of keys: each broadcast query value serves both (eight accumulators). */
-    private static void scoreTile2(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j, int count) {
+    private static void scoreTile2(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         int q1 = qs + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
@@ -120,9 +152,12 @@ final class AlibiAttentionKernel {
         }
         a0.intoArray(s, j);
         b0.intoArray(s, j + L);
-        if (count > 1) { a1.intoArray(s, maxLen + j); b1.intoArray(s, maxLen + j + L); }
-        if (count > 2) { a2.intoArray(s, 2 * maxLen + j); b2.intoArray(s, 2 * maxLen + j + L); }
-        if (count > 3) { a3.intoArray(s, 3 * maxLen + j); b3.intoArray(s, 3 * maxLen + j + L); }
+        a1.intoArray(s, maxLen + j);
+        b1.intoArray(s, maxLen + j + L);
+        a2.intoArray(s, 2 * maxLen + j);
+        b2.intoArray(s, 2 * maxLen + j + L);
+        a3.intoArray(s, 3 * maxLen + j);
+        b3.intoArray(s, 3 * maxLen + j + L);
     }
 
     /** {@code out[e] = sum_j p[j] * V[j, e]} over the row's keys in order, four vectors of the head dimension at a time in registers. */

@@ -46,8 +46,8 @@ import static io.bloomj.compute.cpu.Vectors.LE;
  * kernel this replaced.</li>
  * </ul>
  * Vectors are 256 bits wide whatever the machine prefers (one int vector is one block of 32); a
- * row's arithmetic is the same in {@link #dot2} and {@link #dot1}, so its result never depends on
- * which row it was paired with, how the rows were split between threads, or how many inputs ran.
+ * row's arithmetic is the same whichever row {@link #dot2} pairs it with (itself, for an odd row left
+ * over), so its result never depends on how the rows were split between threads or how many inputs ran.
  */
 final class Q8Gemv {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -77,12 +77,7 @@ final class Q8Gemv {
 
     /** Scratch floats for {@link #gemv}: a packed x, two rows' scales and a reduction buffer. */
     static int scratchFloats(int k) {
-        return packedFloats(k) + rowsScratch(k);
-    }
-
-    /** Scratch floats for {@link #rows}: two rows' scales and a reduction buffer. */
-    static int rowsScratch(int k) {
-        return 2 * (k / BLOCK) + LANES;
+        return packedFloats(k) + 2 * (k / BLOCK) + LANES;
     }
 
     /** Lays out the full blocks of {@code x[xOff, xOff + k)} at {@code p[pOff..]} as {@link #dot2} reads them, with their corrections. */
@@ -130,12 +125,10 @@ final class Q8Gemv {
                 dot2(w, ra, rb, scratch, scA, scB, p, pb, full, tmp, x, xb, y, yb);
             }
         }
-        if (2 * half < o1 - o0) {
+        if (2 * half < o1 - o0) {   // an odd row left: paired with itself (its arithmetic is the same in either place)
             int r = o1 - 1;
             widenScales(w, r, scratch, scA);
-            for (int b = 0; b < d; b++) {
-                y[yOff + b * ldy + r] = dot1(w, r, scratch, scA, p, pOff + b * pk, full, tmp, x, xOff + b * k);
-            }
+            for (int b = 0; b < d; b++) dot2(w, r, r, scratch, scA, scA, p, pOff + b * pk, full, tmp, x, xOff + b * k, y, yOff + b * ldy);
         }
     }
 
@@ -157,21 +150,6 @@ final class Q8Gemv {
         y[yOff + ra] = finish(w, ra, sumAt(sc, tmp), sc, scA, p, pOff, full, tmp, x, xOff);
         c.intoArray(sc, tmp);
         y[yOff + rb] = finish(w, rb, sumAt(sc, tmp), sc, scB, p, pOff, full, tmp, x, xOff);
-    }
-
-    /** One row with exactly {@link #dot2}'s arithmetic for each of its rows. */
-    private static float dot1(Weight w, int r, float[] sc, int scOff, float[] p, int pOff, int full, int tmp, float[] x, int xOff) {
-        MemorySegment v = w.data();
-        long vr = (long) r * w.cols();
-        FloatVector a = FloatVector.zero(F);
-        for (int b = 0; b < full; b++) {
-            int i = b * BLOCK, pi = pOff + i;
-            FloatVector x0 = FloatVector.fromArray(F, p, pi), x1 = FloatVector.fromArray(F, p, pi + LANES);
-            FloatVector x2 = FloatVector.fromArray(F, p, pi + 2 * LANES), x3 = FloatVector.fromArray(F, p, pi + 3 * LANES);
-            a = blockSum(IntVector.fromMemorySegment(I, v, vr + i, LE), x0, x1, x2, x3).fma(FloatVector.broadcast(F, sc[scOff + b]), a);
-        }
-        a.intoArray(sc, tmp);
-        return finish(w, r, sumAt(sc, tmp), sc, scOff, p, pOff, full, tmp, x, xOff);
     }
 
     /** One block of a row (32 int8 in one int vector) times the packed x, lane-wise; see the class comment. */

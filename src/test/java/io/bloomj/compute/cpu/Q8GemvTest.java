@@ -45,7 +45,7 @@ class Q8GemvTest {
                             "k=" + k + " input " + n + " row " + o + ": " + all[n * rows + o] + " vs " + expected);
                 }
             }
-            // every row alone (dot1), in other pairings (ranges shifted by one), and through the one-input GEMV
+            // every row alone (paired with itself), in other pairings (ranges shifted by one), and through the one-input GEMV
             for (int o0 = 0; o0 < rows; o0++) {
                 float[] alone = new float[d * rows], shifted = new float[d * rows];
                 Q8Gemv.rows(w.weight(), packed, 0, pk, d, x, 0, alone, 0, rows, o0, o0 + 1, scratch, 0);
