@@ -105,6 +105,6 @@ public final class Bloom {
      * device backend that cannot run here throws with the reason.
      */
     public static Backend openBackend(LoadOptions options, ProgressListener progress) {
-        return Backends.open(options.backend(), new BackendOptions(options.device(), options.threads(), progress));
+        return Backends.open(options.backend(), new BackendOptions(options.device(), options.threads(), options.matmul(), progress));
     }
 }

@@ -95,6 +95,28 @@ public final class BloomModel implements AutoCloseable {
         return backend.description();
     }
 
+    /** What computes prompt rows' matmuls: {@code "exact"} or the native bf16 GEMM ({@link LoadOptions#withMatmul}). */
+    public String prefillGemm() {
+        return backend.prefillGemm();
+    }
+
+    /**
+     * Why {@link io.bloomj.compute.MatmulMode#BF16} was asked but prompt rows run the exact path
+     * (no oneDNN, no bf16 instructions, a device backend, weights that are not bf16), or null.
+     */
+    public String matmulNote() {
+        if (options.matmul() != io.bloomj.compute.MatmulMode.BF16) return null;
+        if (backend.matmulFallback() != null) return backend.matmulFallback();
+        if ("exact".equals(backend.prefillGemm())) {
+            return "cpu".equals(backend.name()) ? "the CPU backend was opened for exact matmuls"
+                    : "the " + backend.name() + " backend runs exact matmuls only (--matmul bf16 is for the CPU backend)";
+        }
+        if (weights.matrixDtype() != io.bloomj.tensor.DType.BF16) {
+            return "the matrices are " + weights.matrixDtype().name().toLowerCase(java.util.Locale.ROOT) + ", not bf16";
+        }
+        return null;
+    }
+
     /** Measures the memory bandwidth of the model's backend (the roofline of decoding). */
     public Bandwidth measureBandwidth(long bytes, int repetitions) {
         ensureOpen();

@@ -18,10 +18,13 @@ public record BenchRecord(Map<String, Object> fields) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Everything that describes the run, shared by its tests. */
-    /** {@code cpuFeatures}: the CPU's instruction sets that decide kernel speed (avx2 fma avx512f avx512_bf16 amx_bf16 ...). */
+    /**
+     * {@code cpuFeatures}: the CPU's instruction sets that decide kernel speed (avx2 fma avx512f avx512_bf16 amx_bf16 ...);
+     * {@code prefillGemm}: what ran prompt rows' matmuls ({@code exact}, or the native bf16 GEMM of {@code --matmul bf16}).
+     */
     public record Run(String buildCommit, String cpuInfo, String cpuFeatures, String device, String backend, String modelFilename,
                       String modelType, long modelSize, long modelParams, int nBatch, int nThreads, String jvm, String bandwidthKind,
-                      double bandwidthBytesPerSecond) {}
+                      double bandwidthBytesPerSecond, String prefillGemm) {}
 
     public static BenchRecord of(Run run, ThroughputBench.Result r, long weightBytesPerToken, long peakHost, long peakDevice,
                                  String testTime) {
@@ -52,6 +55,7 @@ public record BenchRecord(Map<String, Object> fields) {
         // bloomj's own fields
         f.put("test", r.test());
         f.put("cpu_features", run.cpuFeatures());
+        f.put("matmul", run.prefillGemm());
         f.put("median_ts", r.median());
         f.put("time_to_first_token_ms", r.nPrompt() > 0 ? Stats.median(r.seconds()) * 1e3 : Double.NaN);
         f.put("bandwidth", run.bandwidthKind());

@@ -5,6 +5,7 @@ import io.bloomj.api.Bloom;
 import io.bloomj.api.BloomModel;
 import io.bloomj.api.LoadOptions;
 import io.bloomj.api.WeightFormat;
+import io.bloomj.compute.MatmulMode;
 import io.bloomj.bench.BenchRecord;
 import io.bloomj.bench.BuildInfo;
 import io.bloomj.bench.PeakMemory;
@@ -57,6 +58,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--weights", defaultValue = "checkpoint", paramLabel = "checkpoint|q8_0",
             description = "Weight matrices as stored, or q8_0 quantized at load time (the type column says which) (default: ${DEFAULT-VALUE}).")
     String weights;
+
+    @Option(names = "--matmul", defaultValue = "exact", paramLabel = "exact|bf16",
+            description = {"Prompt rows' matmuls: exact (fp32 activations) or bf16 (bf16-rounded activations in oneDNN where the CPU has",
+                    "bf16 dot products, as llama.cpp does; otherwise says why and runs exact). The matmul field says which ran (default: ${DEFAULT-VALUE})."})
+    String matmul;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "${sys:bloomj.threads:-0}", description = "CPU threads; 0 = all cores.")
     int threads;
@@ -132,8 +138,9 @@ final class BenchCommand implements Callable<Integer> {
         int maxDepth = depth.stream().max(Integer::compare).orElse(0);
         int maxTest = Math.max(nPrompt.stream().max(Integer::compare).orElse(0), nGen.stream().max(Integer::compare).orElse(0));
         try (BloomModel model = Bloom.load(dir, LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t)
-                .withBatchSize(batchSize).withContextLength(Math.max(1, maxDepth + maxTest)).withWeights(WeightFormat.fromCli(weights)),
-                Progress.listener(err))) {
+                .withBatchSize(batchSize).withContextLength(Math.max(1, maxDepth + maxTest)).withWeights(WeightFormat.fromCli(weights))
+                .withMatmul(MatmulMode.fromCli(matmul)), Progress.listener(err))) {
+            ModelOptions.reportMatmul(model, err);
             Bandwidth bw = null;
             if (probeMib > 0) {
                 err.printf("measuring memory bandwidth (%d MiB)...%n", probeMib);
@@ -144,7 +151,7 @@ final class BenchCommand implements Callable<Integer> {
                     String.format(Locale.ROOT, "bloom %.2fB %s", model.config().parameterCount() / 1e9, model.weightDtype()),
                     model.weightBytesPerToken(), model.config().parameterCount(), batchSize, t,
                     System.getProperty("java.vm.name") + " " + Runtime.version(), bw == null ? "" : bw.kind(),
-                    bw == null ? Double.NaN : bw.median());
+                    bw == null ? Double.NaN : bw.median(), model.prefillGemm());
             List<BenchRecord> records = new ArrayList<>();
             for (int d : depth) {
                 for (int p : nPrompt) {
@@ -181,8 +188,8 @@ final class BenchCommand implements Callable<Integer> {
                     for (BenchRecord r : records) out.println(r.toCsv());
                 }
                 case "md" -> {
-                    out.printf(Locale.ROOT, "machine: %s (%s), %d threads%nbackend: %s%njvm: %s%nbuild: %s%n", run.cpuInfo(), run.cpuFeatures(), t, run.device(),
-                            run.jvm(), run.buildCommit());
+                    out.printf(Locale.ROOT, "machine: %s (%s), %d threads%nbackend: %s%nprompt matmuls: %s%njvm: %s%nbuild: %s%n", run.cpuInfo(),
+                            run.cpuFeatures(), t, run.device(), run.prefillGemm(), run.jvm(), run.buildCommit());
                     if (bw != null) {
                         out.printf(Locale.ROOT, "memory bandwidth (%s, %d MiB): min %.1f / median %.1f / max %.1f GB/s%n", bw.kind(),
                                 bw.bytes() >> 20, bw.min() / 1e9, bw.median() / 1e9, bw.max() / 1e9);

@@ -6,6 +6,7 @@ import io.bloomj.api.LoadOptions;
 import io.bloomj.api.WeightFormat;
 import io.bloomj.tensor.ProgressListener;
 import io.bloomj.compute.Backends;
+import io.bloomj.compute.MatmulMode;
 import io.bloomj.hub.HubDownloader;
 import io.bloomj.hub.ModelLocator;
 import picocli.CommandLine.Mixin;
@@ -49,19 +50,36 @@ final class ModelOptions {
                     "scale, quantized at load time: about half the bytes per token) (default: ${DEFAULT-VALUE})."})
     String weights;
 
+    @Option(names = "--matmul", defaultValue = "exact", paramLabel = "exact|bf16",
+            description = {"Prompt rows' matmuls: exact (fp32 activations, the reference's tolerances) or bf16 (activations rounded to bf16",
+                    "in oneDNN's GEMM where the CPU has bf16 dot products, as llama.cpp and PyTorch do; elsewhere says why and runs exact)",
+                    "(default: ${DEFAULT-VALUE})."})
+    String matmul;
+
     @Mixin
     VerboseOption verbose;
 
     LoadOptions loadOptions() {
         int t = Backends.threads(threads);
         return LoadOptions.defaults().withBackend(backend).withDevice(device).withThreads(t).withContextLength(context).withBatchSize(batchSize)
-                .withWeights(WeightFormat.fromCli(weights));
+                .withWeights(WeightFormat.fromCli(weights)).withMatmul(MatmulMode.fromCli(matmul));
     }
 
     /** Loads the model; long work (weight upload to a device) shows progress on {@code err}. */
     BloomModel load(PrintWriter err) {
         ProgressListener progress = Progress.listener(err);
-        return Bloom.load(ModelLocator.locate(model, progress), loadOptions(), progress);
+        BloomModel loaded = Bloom.load(ModelLocator.locate(model, progress), loadOptions(), progress);
+        reportMatmul(loaded, err);
+        return loaded;
+    }
+
+    /** One line on {@code err} when {@code --matmul bf16} was asked but the exact path runs, saying why. */
+    static void reportMatmul(BloomModel model, PrintWriter err) {
+        String note = model.matmulNote();
+        if (note != null) {
+            err.println("bloomj: --matmul bf16 falls back to the exact matmuls: " + note);
+            err.flush();
+        }
     }
 
     /** The model's local folder (downloading it if it is a Hub id). */

@@ -38,6 +38,20 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * What computes prompt rows' matmuls: {@code "exact"} (fp32 activations, the default and every
+     * device backend's) or the native bf16 GEMM's description when {@link MatmulMode#BF16} was
+     * asked and honoured.
+     */
+    default String prefillGemm() {
+        return "exact";
+    }
+
+    /** Why {@link MatmulMode#BF16} was asked but the exact path runs, or null (not asked, or honoured). */
+    default String matmulFallback() {
+        return null;
+    }
+
     /** Largest number of device bytes allocated so far (weights, caches, activations), or -1 for host memory. */
     default long peakDeviceMemory() {
         return -1;

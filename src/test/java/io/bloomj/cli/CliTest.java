@@ -259,6 +259,28 @@ class CliTest {
         assertTrue(md.out().contains("tg4@d6") && md.out().contains("memory bandwidth (host read"), md.out());
     }
 
+    @Test
+    void matmulModeIsNamedInBenchAndDevicesAndAFallbackSaysWhy() throws IOException {
+        Result md = run("bench", "--random", "tiny", "-p", "8", "-n", "2", "-r", "1", "--probe-mib", "0", "-t", "1", "--matmul", "bf16");
+        assertEquals(0, md.code(), md.err());
+        JsonNode cpu = JSON.readTree(run("devices", "--json").out().lines().filter(l -> l.contains("\"backend\":\"cpu\"")).findFirst().orElseThrow());
+        String bf16 = cpu.get("matmul_bf16").asText();
+        if (bf16.startsWith("unavailable: ")) {
+            String why = bf16.substring("unavailable: ".length());
+            assertTrue(md.out().contains("prompt matmuls: exact"), md.out());
+            assertTrue(md.err().contains("bloomj: --matmul bf16 falls back to the exact matmuls: " + why), md.err());
+        } else {
+            assertEquals("available", bf16);
+            assertTrue(md.out().contains("prompt matmuls: oneDNN"), md.out());
+            assertFalse(md.err().contains("falls back"), md.err());
+        }
+        Result json = run("bench", "--random", "tiny", "-p", "8", "-n", "0", "-r", "1", "--probe-mib", "0", "-t", "1", "-o", "json");
+        assertEquals("exact", JSON.readTree(json.out()).get(0).get("matmul").asText());
+        Result bad = run("logits", "--model", tiny().toString(), "--tokens", "1,5", "--matmul", "int4");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().strip().equals("bloomj: unknown matmul mode 'int4'; use exact or bf16"), bad.err());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -30,7 +30,7 @@ class BackendsTest {
         DeviceInfo only = cpu.devices().getFirst();
         assertTrue(only.usable());
         assertEquals(Backends.defaultThreads(), only.fields().get("threads"));
-        try (Backend b = Backends.open("cpu", new BackendOptions(0, 3, null))) {
+        try (Backend b = Backends.open("cpu", new BackendOptions(0, 3, null, null))) {
             assertEquals("cpu", b.name());
             assertTrue(b.description().contains("3 thread(s)"), b.description());
         }

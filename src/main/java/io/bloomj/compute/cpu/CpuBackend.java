@@ -5,8 +5,11 @@ import io.bloomj.compute.Buffer;
 import io.bloomj.compute.MemoryProbe;
 import io.bloomj.compute.ExecutionPlan;
 import io.bloomj.compute.Graph;
+import io.bloomj.compute.MatmulMode;
 import io.bloomj.compute.Op;
 import io.bloomj.compute.SharedIntermediates;
+import io.bloomj.compute.cpu.onednn.OneDnnGemm;
+import io.bloomj.tensor.DType;
 import io.bloomj.tensor.Weight;
 
 import java.util.Map;
@@ -16,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The pure-Java backend: Vector API kernels reading weights straight from the memory-mapped
  * checkpoint (nothing is copied but the small 1-D parameters, widened to fp32 once), on a fixed
  * {@link ThreadTeam}. Plans created from it share the team, so run one plan at a time per backend.
+ * With {@link MatmulMode#BF16} (and oneDNN and bf16 instructions present) prompt rows' bf16
+ * matmuls go to {@link OneDnnGemm} instead.
  */
 public final class CpuBackend implements Backend {
     private final ThreadTeam team;
@@ -24,8 +29,64 @@ public final class CpuBackend implements Backend {
     /** Intermediates shared by every plan. */
     private final SharedIntermediates<float[]> shared = new SharedIntermediates<>();
 
+    /** The native GEMM for prompt rows of {@link #gemmType} weights, or null (exact path). */
+    private final OneDnnGemm bf16Gemm;
+    private final DType gemmType;
+    /** Why {@link MatmulMode#BF16} was asked and not honoured, or null. */
+    private final String matmulFallback;
+
     public CpuBackend(int threads) {
+        this(threads, MatmulMode.EXACT);
+    }
+
+    public CpuBackend(int threads, MatmulMode matmul) {
         this.team = new ThreadTeam(threads);
+        OneDnnGemm gemm = null;
+        String why = null;
+        if (matmul == MatmulMode.BF16) {
+            why = OneDnnGemm.bf16Unavailable();
+            if (why == null) {
+                try {
+                    gemm = OneDnnGemm.open(DType.BF16, team);
+                } catch (RuntimeException e) {
+                    why = e.getMessage();
+                }
+            }
+        }
+        this.bf16Gemm = gemm;
+        this.gemmType = DType.BF16;
+        this.matmulFallback = why;
+    }
+
+    /**
+     * Prompt rows of {@code type} weights through oneDNN whatever the CPU: with F32 this checks the
+     * native path of {@link CpuPlan} on machines that have no bf16 matmul (tests).
+     */
+    CpuBackend(int threads, DType type) {
+        this.team = new ThreadTeam(threads);
+        try {
+            this.bf16Gemm = OneDnnGemm.open(type, team);
+        } catch (RuntimeException e) {
+            team.close();
+            throw e;
+        }
+        this.gemmType = type;
+        this.matmulFallback = null;
+    }
+
+    /** The native GEMM for prompt rows of {@code dtype} weights, or null when the exact path runs them. */
+    OneDnnGemm nativeGemm(DType dtype) {
+        return dtype == gemmType ? bf16Gemm : null;
+    }
+
+    @Override
+    public String prefillGemm() {
+        return bf16Gemm == null ? "exact" : bf16Gemm.description();
+    }
+
+    @Override
+    public String matmulFallback() {
+        return matmulFallback;
     }
 
     public int threads() {
@@ -82,7 +143,8 @@ public final class CpuBackend implements Backend {
     @Override
     public String description() {
         return "CPU, " + team.size() + " thread(s), Java Vector API " + Vectors.F.vectorBitSize() + "-bit"
-                + (Vectors.ENABLED ? "" : " (disabled: scalar kernels)");
+                + (Vectors.ENABLED ? "" : " (disabled: scalar kernels)")
+                + (bf16Gemm == null ? "" : ", prompt matmuls: " + bf16Gemm.description());
     }
 
     @Override
@@ -106,6 +168,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
+        if (bf16Gemm != null) bf16Gemm.close();
         team.close();
     }
 }

@@ -10,6 +10,7 @@ import io.bloomj.compute.SamplingParams;
 import io.bloomj.compute.Step;
 import io.bloomj.compute.StepBounds;
 import io.bloomj.compute.StepResult;
+import io.bloomj.compute.cpu.onednn.OneDnnGemm;
 import io.bloomj.tensor.Weight;
 
 import java.util.ArrayList;
@@ -144,6 +145,7 @@ final class CpuPlan implements ExecutionPlan {
         float[] bias = backend.vector(m.bias()), in = array(m.in()), out = array(m.out());
         int outCols = m.out().cols(), k = w.cols();
         boolean packs = MatmulKernel.packs(w.dtype(), k);
+        OneDnnGemm gemm = backend.nativeGemm(w.dtype());
         return step -> {
             int d = step.decodeRows();
             if (d > 1 && packs) {
@@ -153,8 +155,13 @@ final class CpuPlan implements ExecutionPlan {
                 });
             }
             float[] p = packed;
-            team.parallelFor(w.rows(), 16, (o0, o1, t) ->
-                    MatmulKernel.run(w, bias, in, 0, step.rows(), d, p, out, 0, outCols, o0, o1, scratch[t]));
+            // Prompt rows go to the native GEMM when there is one (--matmul bf16); decode rows never do.
+            int rows = gemm == null ? step.rows() : d;
+            if (rows > 0) {
+                team.parallelFor(w.rows(), 16, (o0, o1, t) ->
+                        MatmulKernel.run(w, bias, in, 0, rows, d, p, out, 0, outCols, o0, o1, scratch[t]));
+            }
+            if (gemm != null && step.rows() > d) gemm.run(w, bias, in, d * k, step.rows() - d, out, d * outCols, outCols);
         };
     }
 

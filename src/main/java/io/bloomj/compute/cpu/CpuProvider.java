@@ -5,6 +5,7 @@ import io.bloomj.compute.BackendOptions;
 import io.bloomj.compute.BackendProvider;
 import io.bloomj.compute.Backends;
 import io.bloomj.compute.DeviceInfo;
+import io.bloomj.compute.cpu.onednn.OneDnnGemm;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,13 +32,16 @@ public final class CpuProvider implements BackendProvider {
         fields.put("threads", cores);
         fields.put("max_heap_bytes", heap);
         fields.put("vector_bits", Vectors.F.vectorBitSize());
+        String bf16 = OneDnnGemm.bf16Unavailable();
+        fields.put("matmul_bf16", bf16 == null ? "available" : "unavailable: " + bf16);
         return List.of(new DeviceInfo("cpu", 0, System.getProperty("os.arch"), true, "",
-                List.of(cores + " threads, Java Vector API " + Vectors.F.vectorBitSize() + "-bit, heap limit " + heap / (1 << 20) + " MiB"),
+                List.of(cores + " threads, Java Vector API " + Vectors.F.vectorBitSize() + "-bit, heap limit " + heap / (1 << 20) + " MiB",
+                        "--matmul bf16: " + (bf16 == null ? "oneDNN bf16 GEMM available" : "runs exact, " + bf16)),
                 fields));
     }
 
     @Override
     public Backend open(BackendOptions options) {
-        return new CpuBackend(options.threads());
+        return new CpuBackend(options.threads(), options.matmul());
     }
 }
