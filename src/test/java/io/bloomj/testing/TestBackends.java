@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The backends tests run against: the CPU backend (1 and 3 threads) and, where an OpenCL device
+ * The backends tests run against: the CPU backend (1 and 3 threads with bf16 matrices repacked into
+ * panels, 2 threads reading them in place) and, where an OpenCL device
  * exists, the OpenCL backend in both kernel styles (on PoCL the GPU-style kernels run too, so
  * both sets are checked on every machine). Where OpenCL is absent the OpenCL tests are skipped
  * with the reason; with {@code BLOOMJ_REQUIRE_OPENCL=1} (set by CI) they fail instead.
@@ -71,6 +72,7 @@ public final class TestBackends {
         List<Named> list = new ArrayList<>();
         list.add(new Named("cpu, 1 thread", () -> new CpuBackend(1)));
         list.add(new Named("cpu, 3 threads", () -> new CpuBackend(3)));
+        list.add(new Named("cpu, 2 threads, bf16 matrices read in place", () -> CpuBackend.inPlace(2)));
         if (openClUnavailable() == null) list.addAll(openCl());
         if (cudaUnavailable() == null) list.add(new Named("cuda", () -> CudaBackend.open(0, ProgressListener.NONE)));
         return list;

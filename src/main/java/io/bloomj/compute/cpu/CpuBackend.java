@@ -10,15 +10,22 @@ import io.bloomj.compute.Op;
 import io.bloomj.compute.SharedIntermediates;
 import io.bloomj.compute.cpu.onednn.OneDnnGemm;
 import io.bloomj.tensor.DType;
+import io.bloomj.tensor.ProgressListener;
 import io.bloomj.tensor.Weight;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The pure-Java backend: Vector API kernels reading weights straight from the memory-mapped
- * checkpoint (nothing is copied but the small 1-D parameters, widened to fp32 once), on a fixed
- * {@link ThreadTeam}. Plans created from it share the team, so run one plan at a time per backend.
+ * The pure-Java backend: Vector API kernels on a fixed {@link ThreadTeam}. bf16 matrices are
+ * repacked once, when the first plan needs them, into {@link MatmulPanels} (outputs across the
+ * vector lanes: outer products for one row, a batch and a prompt alike, 1.2-1.7x the speed of
+ * reading the checkpoint's rows where rows share a step), after checking the copy fits in the
+ * memory available; without it, or with {@link #inPlace}, they are read straight from the mapped
+ * checkpoint. Everything else is read in place (the small 1-D parameters widened to fp32 once).
+ * Plans created from it share the team, so run one plan at a time per backend.
  * With {@link MatmulMode#BF16} (and oneDNN and bf16 instructions present) prompt rows' bf16
  * matmuls go to {@link OneDnnGemm} instead.
  */
@@ -28,6 +35,15 @@ public final class CpuBackend implements Backend {
     private final Map<Weight, float[]> vectors = new ConcurrentHashMap<>();
     /** Intermediates shared by every plan. */
     private final SharedIntermediates<float[]> shared = new SharedIntermediates<>();
+
+    /** bf16 matrices repacked into {@link MatmulPanels}, by weight, shared by every plan. */
+    private final Map<Weight, MemorySegment> panels = new ConcurrentHashMap<>();
+    private final Arena panelMemory = Arena.ofShared();
+    /** Whether bf16 matrices are repacked into panels (else read in place from the mapping). */
+    private final boolean repack;
+    /** Why bf16 matrices are read in place although repacking was wanted (not enough memory), or null. */
+    private volatile String inPlaceReason;
+    private final ProgressListener progress;
 
     /** The native GEMM for prompt rows of {@link #gemmType} weights, or null (exact path). */
     private final OneDnnGemm bf16Gemm;
@@ -40,7 +56,29 @@ public final class CpuBackend implements Backend {
     }
 
     public CpuBackend(int threads, MatmulMode matmul) {
+        this(threads, matmul, REPACK, ProgressListener.NONE);
+    }
+
+    /**
+     * A backend that reads bf16 matrices where they are mapped instead of repacking them into panels:
+     * half the memory (no copy of the weights) for slower batched decoding and prefill. Also what
+     * runs when the copy does not fit in the memory available.
+     */
+    public static CpuBackend inPlace(int threads) {
+        return new CpuBackend(threads, MatmulMode.EXACT, false, ProgressListener.NONE);
+    }
+
+    /** System property {@code bloomj.cpu.repack=false}: read bf16 matrices in place ({@link #inPlace}). */
+    static final boolean REPACK = !"false".equals(System.getProperty("bloomj.cpu.repack"));
+
+    /**
+     * @param repack   whether bf16 matrices are repacked into panels when a plan first needs them
+     * @param progress receives the repacking's progress (bytes)
+     */
+    public CpuBackend(int threads, MatmulMode matmul, boolean repack, ProgressListener progress) {
         this.team = new ThreadTeam(threads);
+        this.repack = repack && MatmulPanels.supported();
+        this.progress = progress == null ? ProgressListener.NONE : progress;
         OneDnnGemm gemm = null;
         String why = null;
         if (matmul == MatmulMode.BF16) {
@@ -64,6 +102,8 @@ public final class CpuBackend implements Backend {
      */
     CpuBackend(int threads, DType type) {
         this.team = new ThreadTeam(threads);
+        this.repack = REPACK && MatmulPanels.supported();
+        this.progress = ProgressListener.NONE;
         try {
             this.bf16Gemm = OneDnnGemm.open(type, team);
         } catch (RuntimeException e) {
@@ -72,6 +112,52 @@ public final class CpuBackend implements Backend {
         }
         this.gemmType = type;
         this.matmulFallback = null;
+    }
+
+    /** The panels of {@code w}, or null when it is read in place. */
+    MemorySegment panels(Weight w) {
+        return panels.get(w);
+    }
+
+    /**
+     * Repacks the graph's bf16 matrices not yet repacked (the LM head included; the embedding keeps
+     * reading its rows from the mapping), after checking that the copy fits in the memory the
+     * system has available; otherwise they stay in place and {@link #description} says why.
+     */
+    private synchronized void repack(Graph graph) {
+        if (!repack || inPlaceReason != null) return;
+        java.util.LinkedHashSet<Weight> todo = new java.util.LinkedHashSet<>();
+        for (Op op : graph.ops()) {
+            Weight w = switch (op) {
+                case Op.Matmul m -> m.weight();
+                case Op.LmHead h -> h.table();
+                default -> null;
+            };
+            if (w != null && w.dtype() == DType.BF16 && !panels.containsKey(w)) todo.add(w);
+        }
+        if (todo.isEmpty()) return;
+        long bytes = 0;
+        for (Weight w : todo) bytes += MatmulPanels.bytes(w.rows(), w.cols());
+        long available = HostMemory.available();
+        if (available >= 0 && bytes > available) {
+            inPlaceReason = String.format(java.util.Locale.ROOT, "bf16 matrices read in place: repacking them needs %.2f GiB, %.2f GiB available",
+                    bytes / (double) (1L << 30), available / (double) (1L << 30));
+            return;
+        }
+        String stage = "repacking bf16 weights into panels";
+        long done = 0;
+        // a tiny model repacks in milliseconds: only work a user waits for is reported
+        ProgressListener progress = bytes >= (256L << 20) ? this.progress : ProgressListener.NONE;
+        progress.progress(stage, 0, bytes);
+        for (Weight w : todo) {
+            int n = w.rows(), k = w.cols();
+            MemorySegment out = panelMemory.allocate(MatmulPanels.bytes(n, k), 64);
+            MemorySegment data = w.data();
+            team.parallelFor(MatmulPanels.panels(n), 2, (p0, p1, t) -> MatmulPanels.pack(data, n, k, out, p0, p1));
+            panels.put(w, out);
+            done += out.byteSize();
+            progress.progress(stage, done, bytes);
+        }
     }
 
     /** The native GEMM for prompt rows of {@code dtype} weights, or null when the exact path runs them. */
@@ -144,6 +230,7 @@ public final class CpuBackend implements Backend {
     public String description() {
         return "CPU, " + team.size() + " thread(s), Java Vector API " + Vectors.F.vectorBitSize() + "-bit"
                 + (Vectors.ENABLED ? "" : " (disabled: scalar kernels)")
+                + (!repack ? ", bf16 matrices read in place" : inPlaceReason != null ? ", " + inPlaceReason : ", bf16 matrices in panels")
                 + (bf16Gemm == null ? "" : ", prompt matmuls: " + bf16Gemm.description());
     }
 
@@ -163,12 +250,16 @@ public final class CpuBackend implements Backend {
         if (team.isClosed()) throw new io.bloomj.ClosedException("the CPU backend");
         requireSupported(graph);
         checkHeap(graph);
+        repack(graph);
         return new CpuPlan(this, graph);
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (team.isClosed()) return;
         if (bf16Gemm != null) bf16Gemm.close();
         team.close();
+        panels.clear();
+        panelMemory.close();
     }
 }

@@ -80,7 +80,7 @@ final class CpuPlan implements ExecutionPlan {
         weightBytes = new long[ops.size()];
         for (int i = 0; i < ops.size(); i++) weightBytes[i] = weightBytesRead(ops.get(i));
         for (Op op : graph.ops()) {
-            scratchFloats = Math.max(scratchFloats, scratchNeed(op));
+            scratchFloats = Math.max(scratchFloats, scratchNeed(op, decodeRows));
             tasks.add(compile(op));
         }
         scratch = new float[team.size()][scratchFloats];
@@ -96,10 +96,10 @@ final class CpuPlan implements ExecutionPlan {
         };
     }
 
-    private static int scratchNeed(Op op) {
+    private static int scratchNeed(Op op, int decodeRows) {
         return switch (op) {
-            case Op.Matmul m -> MatmulKernel.scratchFloats(m.weight().cols());
-            case Op.LmHead h -> MatmulKernel.scratchFloats(h.table().cols());
+            case Op.Matmul m -> MatmulKernel.scratchFloats(m.weight().cols(), decodeRows);
+            case Op.LmHead h -> MatmulKernel.scratchFloats(h.table().cols(), h.logits().rows());
             case Op.AlibiAttention a -> AlibiAttentionKernel.scratchFloats(a.capacity() * (long) a.blocks(), a.headDim());
             default -> 0;
         };
@@ -144,7 +144,8 @@ final class CpuPlan implements ExecutionPlan {
         Weight w = m.weight();
         float[] bias = backend.vector(m.bias()), in = array(m.in()), out = array(m.out());
         int outCols = m.out().cols(), k = w.cols();
-        boolean packs = MatmulKernel.packs(w.dtype(), k);
+        java.lang.foreign.MemorySegment panels = backend.panels(w);
+        boolean packs = panels == null && MatmulKernel.packs(w.dtype(), k);
         OneDnnGemm gemm = backend.nativeGemm(w.dtype());
         return step -> {
             int d = step.decodeRows();
@@ -159,7 +160,7 @@ final class CpuPlan implements ExecutionPlan {
             int rows = gemm == null ? step.rows() : d;
             if (rows > 0) {
                 team.parallelFor(w.rows(), 16, (o0, o1, t) ->
-                        MatmulKernel.run(w, bias, in, 0, rows, d, p, out, 0, outCols, o0, o1, scratch[t]));
+                        MatmulKernel.run(w, panels, bias, in, 0, rows, d, p, out, 0, outCols, o0, o1, scratch[t]));
             }
             if (gemm != null && step.rows() > d) gemm.run(w, bias, in, d * k, step.rows() - d, out, d * outCols, outCols);
         };
@@ -170,7 +171,8 @@ final class CpuPlan implements ExecutionPlan {
         Weight table = h.table();
         float[] in = array(h.in()), logits = array(h.logits());
         int ld = h.logits().cols(), k = table.cols();
-        boolean packs = MatmulKernel.packs(table.dtype(), k);
+        java.lang.foreign.MemorySegment panels = backend.panels(table);
+        boolean packs = panels == null && MatmulKernel.packs(table.dtype(), k);
         return step -> {
             int n = step.logitRows();
             int[] rows = step.logitRowIndex();
@@ -181,7 +183,7 @@ final class CpuPlan implements ExecutionPlan {
             }
             float[] p = packed;
             team.parallelFor(table.rows(), 16, (o0, o1, t) ->
-                    LmHeadKernel.range(table, gathered, n, p, logits, ld, o0, o1, scratch[t]));
+                    LmHeadKernel.range(table, panels, gathered, n, p, logits, ld, o0, o1, scratch[t]));
         };
     }
 

@@ -42,6 +42,6 @@ public final class CpuProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendOptions options) {
-        return new CpuBackend(options.threads(), options.matmul());
+        return new CpuBackend(options.threads(), options.matmul(), CpuBackend.REPACK, options.progress());
     }
 }

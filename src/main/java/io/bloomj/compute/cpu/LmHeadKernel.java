@@ -11,8 +11,8 @@ final class LmHeadKernel {
     private LmHeadKernel() {}
 
     /** Vocabulary rows {@code [o0, o1)} of the logits of the {@code n} gathered input rows. */
-    static void range(Weight table, float[] gathered, int n, float[] packed, float[] logits, int ldLogits, int o0, int o1,
-                      float[] scratch) {
-        MatmulKernel.run(table, null, gathered, 0, n, n, packed, logits, 0, ldLogits, o0, o1, scratch);
+    static void range(Weight table, java.lang.foreign.MemorySegment panels, float[] gathered, int n, float[] packed, float[] logits,
+                      int ldLogits, int o0, int o1, float[] scratch) {
+        MatmulKernel.run(table, panels, null, gathered, 0, n, n, packed, logits, 0, ldLogits, o0, o1, scratch);
     }
 }

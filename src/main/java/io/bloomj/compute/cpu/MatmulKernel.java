@@ -15,8 +15,10 @@ import static io.bloomj.compute.cpu.Vectors.L;
 import static io.bloomj.compute.cpu.Vectors.LE;
 
 /**
- * {@code y[r, o] = bias[o] + sum_i W[o, i] * x[r, i]} with W read straight from the mapped
- * checkpoint (bf16, f16 or f32) and x, y in fp32.
+ * {@code y[r, o] = bias[o] + sum_i W[o, i] * x[r, i]} with x, y in fp32. bf16 matrices repacked
+ * into panels (the CPU backend's default) run in {@link MatmulPanels}, one kernel for every kind of
+ * row; what follows is the path for W read straight from the mapped checkpoint (bf16 without the
+ * memory for a copy or with {@code bloomj.cpu.repack=false}, f16, f32, Q8_0).
  *
  * <p>One row (decode) is a GEMV: memory-bound, so each weight byte is read exactly once, streamed
  * from four rows at a time to keep several loads in flight. Many rows (prefill) is a GEMM:
@@ -25,10 +27,16 @@ import static io.bloomj.compute.cpu.Vectors.LE;
  * {@code [o0, o1)} between threads, so no two threads write the same element.
  */
 final class MatmulKernel {
+    /** Scratch floats each thread needs for up to {@code rows} decode rows at once (more run in groups). */
+    static int scratchFloats(int k, int rows) {
+        return Math.max(scratchFloats(k), rows * 4 * L);
+    }
+
     /** Scratch floats each thread needs. */
     static int scratchFloats(int k) {
         // the GEMM's transposed x block, panel and tile sums, a widened f16 row, or the Q8_0 GEMV's packed x and scales
-        return Math.max(Math.max(MatmulGemm.scratchFloats(k), k), Q8Gemv.scratchFloats(k));
+        // (the bf16 GEMV's packed x is followed by 8 vectors of lane sums)
+        return Math.max(Math.max(Math.max(MatmulGemm.scratchFloats(k), k + 8 * L), Q8Gemv.scratchFloats(k)), MatmulPanels.scratchFloats());
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -44,13 +52,19 @@ final class MatmulKernel {
      *
      * @param x       input, row {@code r} at {@code x[xOff + r * k]}
      * @param y       output, row {@code r} at {@code y[yOff + r * ldy]}
+     * @param panels  the weights repacked by {@link MatmulPanels} (every row then runs there), or null
      * @param packed  the decode rows' inputs as {@link #pack} lays them out ({@code decodeRows * packedFloats}),
      *                or null when {@code decodeRows <= 1} (the GEMV packs one row into its scratch)
      * @param scratch per-thread, {@link #scratchFloats(int)} long
      */
-    static void run(Weight w, float[] bias, float[] x, int xOff, int n, int decodeRows, float[] packed, float[] y, int yOff,
-                    int ldy, int o0, int o1, float[] scratch) {
+    static void run(Weight w, MemorySegment panels, float[] bias, float[] x, int xOff, int n, int decodeRows, float[] packed, float[] y,
+                    int yOff, int ldy, int o0, int o1, float[] scratch) {
         int k = w.cols();
+        if (panels != null) {
+            // one fma chain per output for every kind of row: nothing to split
+            MatmulPanels.run(panels, w.rows(), k, bias, x, xOff, n, y, yOff, ldy, o0, o1, scratch);
+            return;
+        }
         if (decodeRows == 1) gemv(w, bias, x, xOff, y, yOff, o0, o1, scratch);
         else if (decodeRows > 1) gemvRows(w, bias, x, xOff, decodeRows, packed, y, yOff, ldy, o0, o1, scratch);
         if (n > decodeRows) MatmulGemm.gemm(w, bias, x, xOff + decodeRows * k, n - decodeRows, k, y, yOff + decodeRows * ldy, ldy, o0, o1, scratch);
@@ -90,7 +104,7 @@ final class MatmulKernel {
                     for (int j = 0; j < q; j++) {
                         int r0 = o0 + j, r1 = r0 + q, r2 = r1 + q, r3 = r2 + q;
                         dot4Bf16(seg, r0 * rowBytes, r1 * rowBytes, r2 * rowBytes, r3 * rowBytes, scratch, 0, x, xOff, k, y,
-                                yOff + r0, yOff + r1, yOff + r2, yOff + r3);
+                                yOff + r0, yOff + r1, yOff + r2, yOff + r3, scratch, k);
                     }
                     o = o0 + 4 * q;
                 }
@@ -132,17 +146,30 @@ final class MatmulKernel {
                 long rowBytes = 2L * k;
                 if (Vectors.ENABLED) {
                     int q = (o1 - o0) / 4;
+                    int blocks = k - k % (2 * L);
+                    // Inputs whose accumulators (4 vectors each) fit the scratch; a step with more decode
+                    // rows than the plan was sized for runs them in groups.
+                    int group = Math.max(1, Math.min(d, scratch.length / (4 * L)));
                     for (int j = 0; j < q; j++) {
                         int r0 = o0 + j, r1 = r0 + q, r2 = r1 + q, r3 = r2 + q;
                         long b0 = r0 * rowBytes, b1 = r1 * rowBytes, b2 = r2 * rowBytes, b3 = r3 * rowBytes;
-                        int b = 0;
-                        for (; b + 2 <= d; b += 2) {
-                            int ya = yOff + b * ldy, yb = ya + ldy;
-                            dot4x2Bf16(seg, b0, b1, b2, b3, packed, b * k, x, xOff + b * k, k, y, ya, yb, r0, r1, r2, r3);
-                        }
-                        if (b < d) {
-                            int ya = yOff + b * ldy;
-                            dot4Bf16(seg, b0, b1, b2, b3, packed, b * k, x, xOff + b * k, k, y, ya + r0, ya + r1, ya + r2, ya + r3);
+                        for (int g0 = 0; g0 < d; g0 += group) {
+                            int gn = Math.min(group, d - g0);
+                            int kc = chunk(gn, blocks);
+                            java.util.Arrays.fill(scratch, 0, gn * 4 * L, 0f);
+                            for (int c0 = 0; c0 < blocks; c0 += kc) {
+                                int c1 = Math.min(blocks, c0 + kc);
+                                int b = 0;
+                                for (; b + 2 <= gn; b += 2) {
+                                    chunk4x2Bf16(seg, b0, b1, b2, b3, packed, (g0 + b) * k, k, c0, c1, scratch, b * 4 * L);
+                                }
+                                if (b < gn) chunk4Bf16(seg, b0, b1, b2, b3, packed, (g0 + b) * k, c0, c1, scratch, b * 4 * L);
+                            }
+                            for (int b = 0; b < gn; b++) {
+                                int ya = yOff + (g0 + b) * ldy;
+                                finish4Bf16(seg, b0, b1, b2, b3, scratch, b * 4 * L, blocks, x, xOff + (g0 + b) * k, k, y,
+                                        ya + r0, ya + r1, ya + r2, ya + r3);
+                            }
                         }
                     }
                     o = o0 + 4 * q;
@@ -180,17 +207,21 @@ final class MatmulKernel {
     }
 
     /**
-     * {@link #dot4Bf16} for two inputs (packed at {@code pa} and {@code pa + k}): each weight
-     * vector is loaded and widened once for both; every output keeps its own accumulator with the
-     * single-input order of operations.
+     * Columns {@code [from, to)} of four weight rows against the packed inputs ({@link #pack})
+     * for {@code k}-long inputs at {@code pa} and {@code pa + k}: each weight vector is loaded and
+     * widened once for both inputs, and each of the 8 outputs continues its accumulator, kept at
+     * {@code acc[ao ...]} between chunks (rows' vectors for the first input, then the second's),
+     * with {@link #dot4Bf16}'s operations in its order: pausing a chain changes no bits. Chunks keep
+     * the weights and the inputs they meet in L1 while every input passes over them.
      */
-    private static void dot4x2Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, float[] x, int xa,
-                                   int k, float[] y, int ya, int yb, int r0, int r1, int r2, int r3) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+    private static void chunk4x2Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, int k, int from, int to,
+                                     float[] acc, int ao) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ao), a1 = FloatVector.fromArray(F, acc, ao + L);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 2 * L), a3 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        FloatVector c0 = FloatVector.fromArray(F, acc, ao + 4 * L), c1 = FloatVector.fromArray(F, acc, ao + 5 * L);
+        FloatVector c2 = FloatVector.fromArray(F, acc, ao + 6 * L), c3 = FloatVector.fromArray(F, acc, ao + 7 * L);
         int pb = pa + k;
-        int blocks = k - k % (2 * L);
-        for (int i = 0; i < blocks; i += 2 * L) {
+        for (int i = from; i < to; i += 2 * L) {
             FloatVector xe = FloatVector.fromArray(F, xp, pa + i), xo = FloatVector.fromArray(F, xp, pa + i + L);
             FloatVector ze = FloatVector.fromArray(F, xp, pb + i), zo = FloatVector.fromArray(F, xp, pb + i + L);
             long b = 2L * i;
@@ -214,19 +245,62 @@ final class MatmulKernel {
             a3 = lo.fma(xe, hi.fma(xo, a3));
             c3 = lo.fma(ze, hi.fma(zo, c3));
         }
-        float s0 = Vectors.sum(a0), s1 = Vectors.sum(a1), s2 = Vectors.sum(a2), s3 = Vectors.sum(a3);
-        float t0 = Vectors.sum(c0), t1 = Vectors.sum(c1), t2 = Vectors.sum(c2), t3 = Vectors.sum(c3);
-        int xb = xa + k;
-        for (int i = blocks; i < k; i++) {
-            float xi = x[xa + i], zi = x[xb + i];
+        a0.intoArray(acc, ao);
+        a1.intoArray(acc, ao + L);
+        a2.intoArray(acc, ao + 2 * L);
+        a3.intoArray(acc, ao + 3 * L);
+        c0.intoArray(acc, ao + 4 * L);
+        c1.intoArray(acc, ao + 5 * L);
+        c2.intoArray(acc, ao + 6 * L);
+        c3.intoArray(acc, ao + 7 * L);
+    }
+
+    /** {@link #chunk4x2Bf16} for one input. */
+    private static void chunk4Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, int from, int to,
+                                   float[] acc, int ao) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ao), a1 = FloatVector.fromArray(F, acc, ao + L);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 2 * L), a3 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        for (int i = from; i < to; i += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xp, pa + i), xo = FloatVector.fromArray(F, xp, pa + i + L);
             long b = 2L * i;
-            float v0 = Vectors.bf16(w.get(SHORT, w0 + b)), v1 = Vectors.bf16(w.get(SHORT, w1 + b));
-            float v2 = Vectors.bf16(w.get(SHORT, w2 + b)), v3 = Vectors.bf16(w.get(SHORT, w3 + b));
-            s0 += v0 * xi; s1 += v1 * xi; s2 += v2 * xi; s3 += v3 * xi;
-            t0 += v0 * zi; t1 += v1 * zi; t2 += v2 * zi; t3 += v3 * zi;
+            a0 = pairFma(w, w0 + b, xe, xo, a0);
+            a1 = pairFma(w, w1 + b, xe, xo, a1);
+            a2 = pairFma(w, w2 + b, xe, xo, a2);
+            a3 = pairFma(w, w3 + b, xe, xo, a3);
         }
-        y[ya + r0] = s0; y[ya + r1] = s1; y[ya + r2] = s2; y[ya + r3] = s3;
-        y[yb + r0] = t0; y[yb + r1] = t1; y[yb + r2] = t2; y[yb + r3] = t3;
+        a0.intoArray(acc, ao);
+        a1.intoArray(acc, ao + L);
+        a2.intoArray(acc, ao + 2 * L);
+        a3.intoArray(acc, ao + 3 * L);
+    }
+
+    /** One input's four outputs from its accumulators at {@code acc[ao ...]}: {@link #dot4Bf16}'s lane sums and scalar tail. */
+    private static void finish4Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] acc, int ao, int blocks, float[] x,
+                                    int xOff, int k, float[] y, int y0, int y1, int y2, int y3) {
+        Vectors.sum4At(acc, ao);
+        float s0 = acc[ao], s1 = acc[ao + L / 2], s2 = acc[ao + L / 4], s3 = acc[ao + 3 * L / 4];
+        for (int i = blocks; i < k; i++) {
+            float xi = x[xOff + i];
+            long b = 2L * i;
+            s0 += Vectors.bf16(w.get(SHORT, w0 + b)) * xi;
+            s1 += Vectors.bf16(w.get(SHORT, w1 + b)) * xi;
+            s2 += Vectors.bf16(w.get(SHORT, w2 + b)) * xi;
+            s3 += Vectors.bf16(w.get(SHORT, w3 + b)) * xi;
+        }
+        y[y0] = s0;
+        y[y1] = s1;
+        y[y2] = s2;
+        y[y3] = s3;
+    }
+
+    /**
+     * Columns per chunk for {@code inputs} inputs: their packed chunks (4 bytes a column each) about
+     * 16 KiB, half of a 32 KiB L1 with the four weight rows' chunks beside them, but at least 16
+     * vectors of columns so a chunk's accumulator loads and stores stay a small share.
+     */
+    private static int chunk(int inputs, int blocks) {
+        int kc = Math.max(16 * L, (4096 / inputs) / (2 * L) * (2 * L));
+        return Math.max(2 * L, Math.min(kc, blocks));
     }
 
     /**
@@ -254,7 +328,7 @@ final class MatmulKernel {
      * so a full-width load yields 2L weights with two cheap ops and no lane shuffles.
      */
     private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, int xpOff, float[] x, int xOff,
-                                 int k, float[] y, int y0, int y1, int y2, int y3) {
+                                 int k, float[] y, int y0, int y1, int y2, int y3, float[] t, int tOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int blocks = k - k % (2 * L);
         for (int i = 0; i < blocks; i += 2 * L) {
@@ -266,8 +340,12 @@ final class MatmulKernel {
             a2 = pairFma(w, o2 + b, xe, xo, a2);
             a3 = pairFma(w, o3 + b, xe, xo, a3);
         }
-        float s0 = Vectors.sum(a0), s1 = Vectors.sum(a1);
-        float s2 = Vectors.sum(a2), s3 = Vectors.sum(a3);
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+        Vectors.sum4At(t, tOff);
+        float s0 = t[tOff], s1 = t[tOff + L / 2], s2 = t[tOff + L / 4], s3 = t[tOff + 3 * L / 4];
         for (int i = blocks; i < k; i++) {
             float xi = x[xOff + i];
             long b = 2L * i;

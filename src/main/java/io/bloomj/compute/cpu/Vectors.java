@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  * to check both).
  */
 final class Vectors {
-    static final boolean ENABLED = !"false".equals(System.getProperty("bloomj.cpu.vectors"));
+    static final boolean ENABLED = !"false".equals(System.getProperty("bloomj.cpu.vectors"))
+            && FloatVector.SPECIES_PREFERRED.length() >= 4;   // sum4's tree needs four lanes
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
@@ -71,6 +72,54 @@ final class Vectors {
             for (int i = 0; i < h; i++) a[off + i] += a[off + i + h];
         }
         return a[off];
+    }
+
+    // i -> i ^ h for h = L/2, L/4, ..., 1: each lane's partner in sum()'s tree; and the lanes (i & h) != 0.
+    private static final VectorShuffle<Float>[] PARTNER = partners();
+    private static final jdk.incubator.vector.VectorMask<Float>[] UPPER = uppers();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] partners() {
+        VectorShuffle<Float>[] p = new VectorShuffle[L];
+        for (int h = 1; h < L; h *= 2) {
+            int hh = h;
+            p[h] = VectorShuffle.fromOp(F, i -> i ^ hh);
+        }
+        return p;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static jdk.incubator.vector.VectorMask<Float>[] uppers() {
+        jdk.incubator.vector.VectorMask<Float>[] m = new jdk.incubator.vector.VectorMask[L];
+        for (int h = 1; h < L; h *= 2) {
+            boolean[] bits = new boolean[L];
+            for (int i = 0; i < L; i++) bits[i] = (i & h) != 0;
+            m[h] = jdk.incubator.vector.VectorMask.fromArray(F, bits, 0);
+        }
+        return m;
+    }
+
+    /**
+     * The four {@link #sum}s of the vectors at {@code t[off]}, {@code t[off + L]}, {@code t[off + 2L]}
+     * and {@code t[off + 3L]}, each in exactly {@code sum}'s order (its tree, pair by pair: the same
+     * bits), written back to {@code t}: the first's at {@code t[off]}, the third's at
+     * {@code t[off + L/4]}, the second's at {@code t[off + L/2]}, the fourth's at {@code t[off + 3L/4]}.
+     * Each step adds every lane to its partner in the tree and, in the first two, packs two
+     * half-used vectors into one (a blend), so the four sums cost about as much as one: the GEMV does
+     * one per four outputs, where summing lane by lane through memory cost ~15% of a batched decode
+     * step. The vectors travel through the array because a kernel that passes vectors to a call
+     * C2 does not inline (large kernels hit its node budget) boxes them. Needs L >= 4.
+     */
+    static void sum4At(float[] t, int off) {
+        FloatVector a = FloatVector.fromArray(F, t, off), b = FloatVector.fromArray(F, t, off + L);
+        FloatVector c = FloatVector.fromArray(F, t, off + 2 * L), d = FloatVector.fromArray(F, t, off + 3 * L);
+        int h = L / 2;
+        FloatVector ab = a.add(a.rearrange(PARTNER[h])).blend(b.add(b.rearrange(PARTNER[h])), UPPER[h]);
+        FloatVector cd = c.add(c.rearrange(PARTNER[h])).blend(d.add(d.rearrange(PARTNER[h])), UPPER[h]);
+        h /= 2;
+        FloatVector m = ab.add(ab.rearrange(PARTNER[h])).blend(cd.add(cd.rearrange(PARTNER[h])), UPPER[h]);
+        for (h /= 2; h > 0; h /= 2) m = m.add(m.rearrange(PARTNER[h]));
+        m.intoArray(t, off);
     }
 
     /** {@link #sum(FloatVector, float[])} with its own scratch (for code that sums rarely). */
