@@ -32,6 +32,8 @@ final class InfoCommand implements Callable<Integer> {
             BloomConfig c = m.config();
             MemoryPlan mem = m.memoryPlan(m.options().contextLength());
             long weights = m.weightBytesPerToken();
+            // The CPU backend copies bf16 matrices (LM head included: what a token reads) into panels at the first session.
+            long panels = m.backendDescription().contains("bf16 matrices in panels") && m.weightDtype().equals("BF16") ? weights : 0;
             if (json) {
                 try (Json j = new Json(out)) {
                     j.field("model", model.model)
@@ -47,7 +49,8 @@ final class InfoCommand implements Callable<Integer> {
                             .field("weight_bytes_q8_0", m.weights().bytesPerToken(DType.Q8_0))
                             .field("context", m.options().contextLength())
                             .field("kv_cache_bytes", mem.kvCacheBytes()).field("activation_bytes", mem.activationBytes())
-                            .field("memory_bytes", weights + mem.kvCacheBytes() + mem.activationBytes());
+                            .field("memory_bytes", weights + mem.kvCacheBytes() + mem.activationBytes())
+                            .field("cpu_panel_bytes", panels);
                 }
             } else {
                 out.printf("model        %s%n", model.model);
@@ -65,6 +68,10 @@ final class InfoCommand implements Callable<Integer> {
                         Sizes.bytes(weights + mem.kvCacheBytes() + mem.activationBytes()), Sizes.bytes(mem.kvCacheBytes()),
                         m.options().contextLength(), Sizes.bytes(mem.activationBytes()));
                 out.printf("backend      %s%n", m.backendDescription());
+                if (panels > 0) {
+                    out.printf("cpu copy     bf16 matrices repacked into panels when the first session starts: about %s more host memory%n"
+                            + "             (checked against what the system has; -Dbloomj.cpu.repack=false reads them in place)%n", Sizes.bytes(panels));
+                }
             }
         }
         return 0;

@@ -102,7 +102,12 @@ class CliTest {
         assertEquals(v * h + 4 * h + 2 * (12 * h * h + 13 * h), params);
         assertEquals(params * 2, json.get("weight_bytes").asLong());
         assertEquals(2L * 2 * 100 * h * 4, json.get("kv_cache_bytes").asLong());
-        assertTrue(run("info", "--model", tiny().getParent().resolve("tiny").toString()).out().contains("6 heads of 8"));
+        String text = run("info", "--model", tiny().getParent().resolve("tiny").toString()).out();
+        assertTrue(text.contains("6 heads of 8"), text);
+        // the CPU backend's copy of the bf16 matrices is announced with its size whenever it will be made
+        boolean panels = text.contains("bf16 matrices in panels");
+        assertEquals(panels, text.contains("cpu copy     bf16 matrices repacked into panels"), text);
+        assertEquals(panels ? json.get("weight_bytes").asLong() : 0, json.get("cpu_panel_bytes").asLong());
     }
 
     @Test
