@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class KernelBenchmark {
-    @Param({"cpu", "opencl"})
+    @Param({"cpu", "cpu-inplace", "opencl"})
     public String backend;
 
     @Param({"qkv_2560x7680", "dense_2560x2560", "up_2560x10240", "down_10240x2560", "lm_head_2560x250880", "layer_norm_2560"})

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class PrefillGemmBenchmark {
-    @Param({"cpu", "opencl"})
+    @Param({"cpu", "cpu-inplace", "opencl"})
     public String backend;
 
     @Param({"512x2560x7680"})

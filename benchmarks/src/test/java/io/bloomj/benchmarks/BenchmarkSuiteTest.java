@@ -52,6 +52,9 @@ class BenchmarkSuiteTest {
                 assertTrue(!name.equals("cpu") && !e.getMessage().contains("unknown backend"), name + ": " + e.getMessage());
             }
         }
+        try (Backend be = Backends.open("cpu-inplace", 1)) {
+            assertTrue(be.description().contains("bf16 matrices read in place"), be.description());
+        }
     }
 
     @Test
