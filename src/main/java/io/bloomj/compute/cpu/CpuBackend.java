@@ -151,7 +151,7 @@ public final class CpuBackend implements Backend {
         progress.progress(stage, 0, bytes);
         for (Weight w : todo) {
             int n = w.rows(), k = w.cols();
-            MemorySegment out = panelMemory.allocate(MatmulPanels.bytes(n, k), 64);
+            MemorySegment out = HostMemory.allocate(MatmulPanels.bytes(n, k), panelMemory);
             MemorySegment data = w.data();
             team.parallelFor(MatmulPanels.panels(n), 2, (p0, p1, t) -> MatmulPanels.pack(data, n, k, out, p0, p1));
             panels.put(w, out);
