@@ -47,7 +47,8 @@ final class HostMemory {
 
     static {
         MethodHandle mmap = null, munmap = null, madvise = null;
-        try {
+        // the flag values below are Linux's
+        if (System.getProperty("os.name", "").startsWith("Linux")) try {
             Linker linker = Linker.nativeLinker();
             var libc = linker.defaultLookup();
             mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(),
