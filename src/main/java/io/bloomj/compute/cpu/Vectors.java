@@ -27,8 +27,10 @@ final class Vectors {
     static final int L = F.length();
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    /** L bytes: one int8 load widens to exactly one float vector. */
-    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    /** L bytes (at least 8): one int8 load widens to exactly one float vector. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    /** The first L lanes of {@link #B} (with 128-bit vectors, L = 4, B is the smallest byte vector: 8 lanes). */
+    private static final jdk.incubator.vector.VectorMask<Byte> B_FIRST_L = B.indexInRange(0, L);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private Vectors() {}
@@ -49,7 +51,9 @@ final class Vectors {
 
     /** {@code L} int8 values at byte {@code offset}, widened to fp32 (Q8_0 values before their block scale). */
     static FloatVector loadI8(MemorySegment seg, long offset) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, seg, offset, LE).convertShape(VectorOperators.B2F, F, 0);
+        ByteVector v = B.length() == L ? ByteVector.fromMemorySegment(B, seg, offset, LE)
+                : ByteVector.fromMemorySegment(B, seg, offset, LE, B_FIRST_L);   // reads only the L bytes asked
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
     }
 
     /**
