@@ -45,10 +45,16 @@ class BatchGenerationTest {
     }
 
     private BloomModel load(TinyBloom spec, String weights, int threads) throws IOException {
+        return load(spec, weights, threads, false);
+    }
+
+    /** {@code inPlace}: the CPU backend reading bf16 matrices where they are mapped (its GEMV and GEMM) instead of its panels. */
+    private BloomModel load(TinyBloom spec, String weights, int threads, boolean inPlace) throws IOException {
         Path d = Files.createDirectories(dir.resolve(spec.dtype() + weights + spec.hidden()));
         if (!Files.exists(d.resolve("config.json"))) spec.writeTo(d);
-        return Bloom.load(d, LoadOptions.defaults().withThreads(threads).withContextLength(160).withBatchSize(48)
-                .withWeights(WeightFormat.valueOf(weights)));
+        LoadOptions options = LoadOptions.defaults().withThreads(threads).withContextLength(160).withBatchSize(48)
+                .withWeights(WeightFormat.valueOf(weights));
+        return inPlace ? Bloom.load(d, options, io.bloomj.compute.cpu.CpuBackend.inPlace(threads)) : Bloom.load(d, options);
     }
 
     private static GenerationConfig config(int i, int n) {
@@ -73,12 +79,13 @@ class BatchGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"BF16/CHECKPOINT", "F32/CHECKPOINT", "F16/CHECKPOINT", "BF16/Q8_0", "BF16-40/CHECKPOINT", "BF16-40/Q8_0"})
+    @ValueSource(strings = {"BF16/CHECKPOINT", "F32/CHECKPOINT", "F16/CHECKPOINT", "BF16/Q8_0", "BF16-40/CHECKPOINT", "BF16-40/Q8_0",
+            "BF16/CHECKPOINT/in-place", "BF16-40/CHECKPOINT/in-place"})
     void aSequenceGetsTheSameBitsAloneAndInAnyBatch(String variant) throws IOException {
         String[] v = variant.split("/");
         TinyBloom spec = TinyBloom.standard().withVocab(300).withDtype(v[0].replace("-40", ""));
         if (v[0].endsWith("-40")) spec = spec.withHeads(5, 40);     // head_dim 8, rows of 40 and 160: vector tails
-        try (BloomModel m = load(spec, v[1], 2)) {
+        try (BloomModel m = load(spec, v[1], 2, v.length > 2)) {
             List<BatchRequest> requests = new ArrayList<>();
             List<GenerationResult> alone = new ArrayList<>();
             for (int i = 0; i < LENGTHS.length; i++) {
