@@ -117,6 +117,11 @@ public final class BloomModel implements AutoCloseable {
         return null;
     }
 
+    /** Host bytes the backend copies the bf16 matrices into (the CPU backend's panels), or 0. */
+    public long weightCopyBytes() {
+        return backend.copiesBf16Matrices() && weights.matrixDtype() == io.bloomj.tensor.DType.BF16 ? weightBytesPerToken() : 0;
+    }
+
     /** Measures the memory bandwidth of the model's backend (the roofline of decoding). */
     public Bandwidth measureBandwidth(long bytes, int repetitions) {
         ensureOpen();

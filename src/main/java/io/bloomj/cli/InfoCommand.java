@@ -32,8 +32,7 @@ final class InfoCommand implements Callable<Integer> {
             BloomConfig c = m.config();
             MemoryPlan mem = m.memoryPlan(m.options().contextLength());
             long weights = m.weightBytesPerToken();
-            // The CPU backend copies bf16 matrices (LM head included: what a token reads) into panels at the first session.
-            long panels = m.backendDescription().contains("bf16 matrices in panels") && m.weightDtype().equals("BF16") ? weights : 0;
+            long panels = m.weightCopyBytes();   // the CPU backend's panels, made at the first session
             if (json) {
                 try (Json j = new Json(out)) {
                     j.field("model", model.model)

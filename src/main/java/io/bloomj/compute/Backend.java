@@ -52,6 +52,14 @@ public interface Backend extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether the backend keeps a host copy of the bf16 matrices (the CPU backend's panels), made when
+     * the first plan needs it: host memory about the size of the weights read per token.
+     */
+    default boolean copiesBf16Matrices() {
+        return false;
+    }
+
     /** Largest number of device bytes allocated so far (weights, caches, activations), or -1 for host memory. */
     default long peakDeviceMemory() {
         return -1;

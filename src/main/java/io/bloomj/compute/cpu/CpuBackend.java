@@ -46,7 +46,7 @@ public final class CpuBackend implements Backend {
     private final ProgressListener progress;
 
     /** The native GEMM for prompt rows of {@link #gemmType} weights, or null (exact path). */
-    private final OneDnnGemm bf16Gemm;
+    private final OneDnnGemm gemm;
     private final DType gemmType;
     /** Why {@link MatmulMode#BF16} was asked and not honoured, or null. */
     private final String matmulFallback;
@@ -76,42 +76,41 @@ public final class CpuBackend implements Backend {
      * @param progress receives the repacking's progress (bytes)
      */
     public CpuBackend(int threads, MatmulMode matmul, boolean repack, ProgressListener progress) {
-        this.team = new ThreadTeam(threads);
-        this.repack = repack && MatmulPanels.supported();
-        this.progress = progress == null ? ProgressListener.NONE : progress;
-        OneDnnGemm gemm = null;
-        String why = null;
-        if (matmul == MatmulMode.BF16) {
-            why = OneDnnGemm.bf16Unavailable();
-            if (why == null) {
-                try {
-                    gemm = OneDnnGemm.open(DType.BF16, team);
-                } catch (RuntimeException e) {
-                    why = e.getMessage();
-                }
-            }
-        }
-        this.bf16Gemm = gemm;
-        this.gemmType = DType.BF16;
-        this.matmulFallback = why;
+        this(new ThreadTeam(threads), repack, progress, matmul == MatmulMode.BF16 ? DType.BF16 : null, true);
     }
 
     /**
      * Prompt rows of {@code type} weights through oneDNN whatever the CPU: with F32 this checks the
-     * native path of {@link CpuPlan} on machines that have no bf16 matmul (tests).
+     * native path of {@link CpuPlan} on machines that have no bf16 matmul (tests). Throws when oneDNN cannot.
      */
     CpuBackend(int threads, DType type) {
-        this.team = new ThreadTeam(threads);
-        this.repack = REPACK && MatmulPanels.supported();
-        this.progress = ProgressListener.NONE;
-        try {
-            this.bf16Gemm = OneDnnGemm.open(type, team);
-        } catch (RuntimeException e) {
-            team.close();
-            throw e;
+        this(new ThreadTeam(threads), REPACK, ProgressListener.NONE, type, false);
+    }
+
+    /**
+     * @param gemmType  the weights whose prompt rows go to oneDNN, or null for none
+     * @param fallBack  whether a GEMM oneDNN cannot give here leaves the exact path with the reason (else throws)
+     */
+    private CpuBackend(ThreadTeam team, boolean repack, ProgressListener progress, DType gemmType, boolean fallBack) {
+        this.team = team;
+        this.repack = repack && MatmulPanels.supported();
+        this.progress = progress == null ? ProgressListener.NONE : progress;
+        this.gemmType = gemmType;
+        OneDnnGemm g = null;
+        String why = gemmType != null && fallBack ? OneDnnGemm.bf16Unavailable() : null;
+        if (gemmType != null && why == null) {
+            try {
+                g = OneDnnGemm.open(gemmType, team);
+            } catch (RuntimeException e) {
+                if (!fallBack) {
+                    team.close();
+                    throw e;
+                }
+                why = e.getMessage();
+            }
         }
-        this.gemmType = type;
-        this.matmulFallback = null;
+        this.gemm = g;
+        this.matmulFallback = why;
     }
 
     /** The panels of {@code w}, or null when it is read in place. */
@@ -162,17 +161,22 @@ public final class CpuBackend implements Backend {
 
     /** The native GEMM for prompt rows of {@code dtype} weights, or null when the exact path runs them. */
     OneDnnGemm nativeGemm(DType dtype) {
-        return dtype == gemmType ? bf16Gemm : null;
+        return dtype == gemmType ? gemm : null;
     }
 
     @Override
     public String prefillGemm() {
-        return bf16Gemm == null ? "exact" : bf16Gemm.description();
+        return gemm == null ? "exact" : gemm.description();
     }
 
     @Override
     public String matmulFallback() {
         return matmulFallback;
+    }
+
+    @Override
+    public boolean copiesBf16Matrices() {
+        return repack && inPlaceReason == null;
     }
 
     public int threads() {
@@ -231,7 +235,7 @@ public final class CpuBackend implements Backend {
         return "CPU, " + team.size() + " thread(s), Java Vector API " + Vectors.F.vectorBitSize() + "-bit"
                 + (Vectors.ENABLED ? "" : " (disabled: scalar kernels)")
                 + (!repack ? ", bf16 matrices read in place" : inPlaceReason != null ? ", " + inPlaceReason : ", bf16 matrices in panels")
-                + (bf16Gemm == null ? "" : ", prompt matmuls: " + bf16Gemm.description());
+                + (gemm == null ? "" : ", prompt matmuls: " + gemm.description());
     }
 
     @Override
@@ -257,7 +261,7 @@ public final class CpuBackend implements Backend {
     @Override
     public synchronized void close() {
         if (team.isClosed()) return;
-        if (bf16Gemm != null) bf16Gemm.close();
+        if (gemm != null) gemm.close();
         team.close();
         panels.clear();
         panelMemory.close();

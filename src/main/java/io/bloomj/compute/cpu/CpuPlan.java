@@ -66,12 +66,15 @@ final class CpuPlan implements ExecutionPlan {
         int decodeRows = Math.min(graph.maxRows(), bounds.slots() == Integer.MAX_VALUE ? 1 : bounds.slots());
         long packFloats = 0, gatherFloats = 0;
         for (Op op : ops) {
-            if (op instanceof Op.Matmul m) {
+            // matrices in panels read their inputs as they are: only the in-place kernels pack them
+            if (op instanceof Op.Matmul m && backend.panels(m.weight()) == null) {
                 packFloats = Math.max(packFloats, (long) decodeRows * MatmulKernel.packedFloats(m.weight().dtype(), m.weight().cols()));
             }
             if (op instanceof Op.LmHead h) {
                 gatherFloats = Math.max(gatherFloats, (long) h.logits().rows() * h.table().cols());
-                packFloats = Math.max(packFloats, (long) h.logits().rows() * MatmulKernel.packedFloats(h.table().dtype(), h.table().cols()));
+                if (backend.panels(h.table()) == null) {
+                    packFloats = Math.max(packFloats, (long) h.logits().rows() * MatmulKernel.packedFloats(h.table().dtype(), h.table().cols()));
+                }
             }
         }
         if (packFloats > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("too many rows for the CPU backend's buffers");

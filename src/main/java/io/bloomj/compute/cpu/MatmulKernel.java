@@ -36,7 +36,7 @@ final class MatmulKernel {
     static int scratchFloats(int k) {
         // the GEMM's transposed x block, panel and tile sums, a widened f16 row, or the Q8_0 GEMV's packed x and scales
         // (the bf16 GEMV's packed x is followed by 8 vectors of lane sums)
-        return Math.max(Math.max(Math.max(MatmulGemm.scratchFloats(k), k + 8 * L), Q8Gemv.scratchFloats(k)), MatmulPanels.scratchFloats());
+        return Math.max(Math.max(Math.max(MatmulGemm.scratchFloats(k), k + 8 * L), Q8Gemv.scratchFloats(k)), MatmulPanels.scratchFloats(k));
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;

@@ -23,8 +23,8 @@ import java.nio.ByteOrder;
  * an odd k gets a zero column, so every tile is whole.
  *
  * <p>Tiles: 2 panels x 4 rows (8 accumulators, two widened pairs, two broadcasts: 14 of AVX2's 16
- * registers), 2 panels x 3, 2 or 1 rows for the rows left, 4 panels x 1 row for decode (four
- * streams in flight). Prompt rows go in blocks whose inputs stay in L2, and k in chunks whose panels stay in
+ * registers; the last 1-3 rows of a block padded with zero rows), 4 panels x 1 row for decode (four
+ * streams in flight) and 2 x 1 for its last two panels. Prompt rows go in blocks whose inputs stay in L2, and k in chunks whose panels stay in
  * L1 while each row group passes over them; accumulators wait in scratch between chunks, which
  * changes no bits. Measured on one AMD Zen 2 core (k = 2560, n = 10240): decode 21.6 GB/s against
  * 17.4 for the inner-product GEMV over the checkpoint's rows, 8 rows 29.6 against 17.9 GMAC/s.
@@ -82,9 +82,9 @@ final class MatmulPanels {
         }
     }
 
-    /** Scratch floats each thread needs: the accumulators of a block of rows (16 per row). */
-    static int scratchFloats() {
-        return MB * 16 + 32;
+    /** Scratch floats each thread needs for rows of k values: a block's accumulators (16 per row), then 4 padded rows. */
+    static int scratchFloats(int k) {
+        return MB * 16 + 4 * (k + 1);
     }
 
     /**
@@ -110,29 +110,30 @@ final class MatmulPanels {
                 store(scratch, 0, 32, bias, y, yOff, 8 * p, o1);
             }
             for (; p < p1; p += 2) {
-                java.util.Arrays.fill(scratch, 0, 16, 0f);
-                tile2x1(panels, p * panelBytes, panelBytes, x, xOff, 0, k / 2, scratch, 0);
+                tile2x1(panels, p * panelBytes, panelBytes, x, xOff, k / 2, scratch);
                 store(scratch, 0, 16, bias, y, yOff, 8 * p, o1);
             }
             return;
         }
         int k2 = k / 2;
+        int pad = MB * 16;   // scratch after the accumulators: the rows left after whole 4-row tiles, zero-padded to 4
         for (int rb = 0; rb < m; rb += MB) {
             int rn = Math.min(MB, m - rb);
             int xb = xOff + rb * k;
+            int whole = rn / 4 * 4;
+            if (whole < rn) {
+                // The last 1-3 rows run in a 4-row tile with zero rows: the same chains for the real ones,
+                // and no slower than narrower tiles, which leave FMA latency as idle as the zero rows do.
+                System.arraycopy(x, xb + whole * k, scratch, pad, (rn - whole) * k);
+                java.util.Arrays.fill(scratch, pad + (rn - whole) * k, pad + 4 * k, 0f);
+            }
             for (int p = p0; p < p1; p += 2) {
                 long a = p * panelBytes;
                 java.util.Arrays.fill(scratch, 0, rn * 16, 0f);
                 for (int c0 = 0; c0 < k2; c0 += KC) {
                     int c1 = Math.min(k2, c0 + KC);
-                    int r = 0;
-                    for (; r + 4 <= rn; r += 4) tile2x4(panels, a, panelBytes, x, xb + r * k, k, c0, c1, scratch, r * 16);
-                    switch (rn - r) {
-                        case 3 -> tile2x3(panels, a, panelBytes, x, xb + r * k, k, c0, c1, scratch, r * 16);
-                        case 2 -> tile2x2(panels, a, panelBytes, x, xb + r * k, k, c0, c1, scratch, r * 16);
-                        case 1 -> tile2x1(panels, a, panelBytes, x, xb + r * k, c0, c1, scratch, r * 16);
-                        default -> { }
-                    }
+                    for (int r = 0; r < whole; r += 4) tile2x4(panels, a, panelBytes, x, xb + r * k, k, c0, c1, scratch, r * 16);
+                    if (whole < rn) tile2x4(panels, a, panelBytes, scratch, pad, k, c0, c1, scratch, whole * 16);
                 }
                 for (int r = 0; r < rn; r++) store(scratch, r * 16, 16, bias, y, yOff + (rb + r) * ldy, 8 * p, o1);
             }
@@ -186,70 +187,11 @@ final class MatmulPanels {
         b3.intoArray(acc, ao + 56);
     }
 
-    /** {@link #tile2x4} for three rows. */
-    private static void tile2x3(MemorySegment w, long a, long pb, float[] x, int x0, int k, int c0, int c1, float[] acc, int ao) {
-        FloatVector a0 = FloatVector.fromArray(F8, acc, ao), b0 = FloatVector.fromArray(F8, acc, ao + 8);
-        FloatVector a1 = FloatVector.fromArray(F8, acc, ao + 16), b1 = FloatVector.fromArray(F8, acc, ao + 24);
-        FloatVector a2 = FloatVector.fromArray(F8, acc, ao + 32), b2 = FloatVector.fromArray(F8, acc, ao + 40);
+    /** {@link #tile4x1} for two panels (decode's last two). */
+    private static void tile2x1(MemorySegment w, long a, long pb, float[] x, int x0, int k2, float[] acc) {
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0;
         long b = a + pb;
-        int x1 = x0 + k, x2 = x1 + k;
-        for (int j = c0; j < c1; j++) {
-            long off = (long) PAIR_BYTES * j;
-            IntVector u = IntVector.fromMemorySegment(I8, w, a + off, LE), v = IntVector.fromMemorySegment(I8, w, b + off, LE);
-            FloatVector ue = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), uo = u.and(HIGH).reinterpretAsFloats();
-            FloatVector ve = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), vo = v.and(HIGH).reinterpretAsFloats();
-            int i = 2 * j;
-            FloatVector e = FloatVector.broadcast(F8, x[x0 + i]), o = FloatVector.broadcast(F8, x[x0 + i + 1]);
-            a0 = uo.fma(o, ue.fma(e, a0));
-            b0 = vo.fma(o, ve.fma(e, b0));
-            e = FloatVector.broadcast(F8, x[x1 + i]);
-            o = FloatVector.broadcast(F8, x[x1 + i + 1]);
-            a1 = uo.fma(o, ue.fma(e, a1));
-            b1 = vo.fma(o, ve.fma(e, b1));
-            e = FloatVector.broadcast(F8, x[x2 + i]);
-            o = FloatVector.broadcast(F8, x[x2 + i + 1]);
-            a2 = uo.fma(o, ue.fma(e, a2));
-            b2 = vo.fma(o, ve.fma(e, b2));
-        }
-        a0.intoArray(acc, ao);
-        b0.intoArray(acc, ao + 8);
-        a1.intoArray(acc, ao + 16);
-        b1.intoArray(acc, ao + 24);
-        a2.intoArray(acc, ao + 32);
-        b2.intoArray(acc, ao + 40);
-    }
-
-    /** {@link #tile2x4} for two rows. */
-    private static void tile2x2(MemorySegment w, long a, long pb, float[] x, int x0, int k, int c0, int c1, float[] acc, int ao) {
-        FloatVector a0 = FloatVector.fromArray(F8, acc, ao), b0 = FloatVector.fromArray(F8, acc, ao + 8);
-        FloatVector a1 = FloatVector.fromArray(F8, acc, ao + 16), b1 = FloatVector.fromArray(F8, acc, ao + 24);
-        long b = a + pb;
-        int x1 = x0 + k;
-        for (int j = c0; j < c1; j++) {
-            long off = (long) PAIR_BYTES * j;
-            IntVector u = IntVector.fromMemorySegment(I8, w, a + off, LE), v = IntVector.fromMemorySegment(I8, w, b + off, LE);
-            FloatVector ue = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), uo = u.and(HIGH).reinterpretAsFloats();
-            FloatVector ve = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), vo = v.and(HIGH).reinterpretAsFloats();
-            int i = 2 * j;
-            FloatVector e = FloatVector.broadcast(F8, x[x0 + i]), o = FloatVector.broadcast(F8, x[x0 + i + 1]);
-            a0 = uo.fma(o, ue.fma(e, a0));
-            b0 = vo.fma(o, ve.fma(e, b0));
-            e = FloatVector.broadcast(F8, x[x1 + i]);
-            o = FloatVector.broadcast(F8, x[x1 + i + 1]);
-            a1 = uo.fma(o, ue.fma(e, a1));
-            b1 = vo.fma(o, ve.fma(e, b1));
-        }
-        a0.intoArray(acc, ao);
-        b0.intoArray(acc, ao + 8);
-        a1.intoArray(acc, ao + 16);
-        b1.intoArray(acc, ao + 24);
-    }
-
-    /** {@link #tile2x4} for one row. */
-    private static void tile2x1(MemorySegment w, long a, long pb, float[] x, int x0, int c0, int c1, float[] acc, int ao) {
-        FloatVector a0 = FloatVector.fromArray(F8, acc, ao), b0 = FloatVector.fromArray(F8, acc, ao + 8);
-        long b = a + pb;
-        for (int j = c0; j < c1; j++) {
+        for (int j = 0; j < k2; j++) {
             long off = (long) PAIR_BYTES * j;
             IntVector u = IntVector.fromMemorySegment(I8, w, a + off, LE), v = IntVector.fromMemorySegment(I8, w, b + off, LE);
             int i = 2 * j;
@@ -257,8 +199,8 @@ final class MatmulPanels {
             a0 = u.and(HIGH).reinterpretAsFloats().fma(o, u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, a0));
             b0 = v.and(HIGH).reinterpretAsFloats().fma(o, v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(e, b0));
         }
-        a0.intoArray(acc, ao);
-        b0.intoArray(acc, ao + 8);
+        a0.intoArray(acc, 0);
+        b0.intoArray(acc, 8);
     }
 
     /** Four panels from {@code a} against one row over all {@code k2} column pairs: decode, four weight streams in flight. */

@@ -39,7 +39,7 @@ class MatmulPanelsTest {
                     float[] x = new float[3 + m * k];
                     for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                     int ldy = n + 5;
-                    float[] scratch = new float[MatmulPanels.scratchFloats()];
+                    float[] scratch = new float[MatmulPanels.scratchFloats(k)];
                     float[] all = new float[m * ldy];
                     // the output range in two parts, as two threads would take it
                     int split = Math.min(n, 16 * ((n / 16 + 1) / 2));
