@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static io.bloomj.compute.cpu.Vectors.F;
+import static io.bloomj.compute.cpu.Vectors.vload;
 import static io.bloomj.compute.cpu.Vectors.L;
 
 /**
@@ -23,7 +24,7 @@ final class GeluKernel {
         int i = from;
         if (Vectors.ENABLED) {
             for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, i);
+                FloatVector v = vload(x, i);
                 FloatVector inner = v.mul(v).mul(COEFF).add(1f).mul(v).mul(-2f * SQRT_2_OVER_PI);
                 v.div(Vectors.exp(inner).add(1f)).intoArray(y, i);
             }

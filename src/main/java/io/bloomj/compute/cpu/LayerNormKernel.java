@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static io.bloomj.compute.cpu.Vectors.F;
+import static io.bloomj.compute.cpu.Vectors.vload;
+import static io.bloomj.compute.cpu.Vectors.vzero;
 import static io.bloomj.compute.cpu.Vectors.L;
 
 /** LayerNorm of one row: two passes (mean, then variance of the centred values) for accuracy. */
@@ -17,8 +19,8 @@ final class LayerNormKernel {
         int i = 0;
         if (Vectors.ENABLED) {
             for (int bound = F.loopBound(n); i < bound; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xOff + i).sub(mean).mul(rstd);
-                v.fma(FloatVector.fromArray(F, gamma, i), FloatVector.fromArray(F, beta, i)).intoArray(y, yOff + i);
+                FloatVector v = vload(x, xOff + i).sub(mean).mul(rstd);
+                v.fma(vload(gamma, i), vload(beta, i)).intoArray(y, yOff + i);
             }
         }
         for (; i < n; i++) y[yOff + i] = (x[xOff + i] - mean) * rstd * gamma[i] + beta[i];
@@ -28,8 +30,8 @@ final class LayerNormKernel {
         int i = 0;
         float s = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int bound = F.loopBound(n); i < bound; i += L) acc = acc.add(FloatVector.fromArray(F, x, off + i));
+            FloatVector acc = vzero();
+            for (int bound = F.loopBound(n); i < bound; i += L) acc = acc.add(vload(x, off + i));
             s = Vectors.sum(acc);
         }
         for (; i < n; i++) s += x[off + i];
@@ -40,9 +42,9 @@ final class LayerNormKernel {
         int i = 0;
         float s = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = vzero();
             for (int bound = F.loopBound(n); i < bound; i += L) {
-                FloatVector d = FloatVector.fromArray(F, x, off + i).sub(mean);
+                FloatVector d = vload(x, off + i).sub(mean);
                 acc = d.fma(d, acc);
             }
             s = Vectors.sum(acc);

@@ -11,6 +11,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static io.bloomj.compute.cpu.Vectors.F;
+import static io.bloomj.compute.cpu.Vectors.vload;
+import static io.bloomj.compute.cpu.Vectors.vzero;
+import static io.bloomj.compute.cpu.Vectors.vints;
+import static io.bloomj.compute.cpu.Vectors.vfloats;
 import static io.bloomj.compute.cpu.Vectors.L;
 import static io.bloomj.compute.cpu.Vectors.LE;
 
@@ -216,32 +220,32 @@ final class MatmulKernel {
      */
     private static void chunk4x2Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, int k, int from, int to,
                                      float[] acc, int ao) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ao), a1 = FloatVector.fromArray(F, acc, ao + L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 2 * L), a3 = FloatVector.fromArray(F, acc, ao + 3 * L);
-        FloatVector c0 = FloatVector.fromArray(F, acc, ao + 4 * L), c1 = FloatVector.fromArray(F, acc, ao + 5 * L);
-        FloatVector c2 = FloatVector.fromArray(F, acc, ao + 6 * L), c3 = FloatVector.fromArray(F, acc, ao + 7 * L);
+        FloatVector a0 = vload(acc, ao), a1 = vload(acc, ao + L);
+        FloatVector a2 = vload(acc, ao + 2 * L), a3 = vload(acc, ao + 3 * L);
+        FloatVector c0 = vload(acc, ao + 4 * L), c1 = vload(acc, ao + 5 * L);
+        FloatVector c2 = vload(acc, ao + 6 * L), c3 = vload(acc, ao + 7 * L);
         int pb = pa + k;
         for (int i = from; i < to; i += 2 * L) {
-            FloatVector xe = FloatVector.fromArray(F, xp, pa + i), xo = FloatVector.fromArray(F, xp, pa + i + L);
-            FloatVector ze = FloatVector.fromArray(F, xp, pb + i), zo = FloatVector.fromArray(F, xp, pb + i + L);
+            FloatVector xe = vload(xp, pa + i), xo = vload(xp, pa + i + L);
+            FloatVector ze = vload(xp, pb + i), zo = vload(xp, pb + i + L);
             long b = 2L * i;
-            IntVector p = IntVector.fromMemorySegment(Vectors.I, w, w0 + b, LE);
-            FloatVector lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            IntVector p = vints(w, w0 + b);
+            FloatVector lo = vfloats(p.lanewise(VectorOperators.LSHL, 16)), hi = vfloats(p.and(HIGH_HALF));
             a0 = lo.fma(xe, hi.fma(xo, a0));
             c0 = lo.fma(ze, hi.fma(zo, c0));
-            p = IntVector.fromMemorySegment(Vectors.I, w, w1 + b, LE);
-            lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            p = vints(w, w1 + b);
+            lo = vfloats(p.lanewise(VectorOperators.LSHL, 16));
+            hi = vfloats(p.and(HIGH_HALF));
             a1 = lo.fma(xe, hi.fma(xo, a1));
             c1 = lo.fma(ze, hi.fma(zo, c1));
-            p = IntVector.fromMemorySegment(Vectors.I, w, w2 + b, LE);
-            lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            p = vints(w, w2 + b);
+            lo = vfloats(p.lanewise(VectorOperators.LSHL, 16));
+            hi = vfloats(p.and(HIGH_HALF));
             a2 = lo.fma(xe, hi.fma(xo, a2));
             c2 = lo.fma(ze, hi.fma(zo, c2));
-            p = IntVector.fromMemorySegment(Vectors.I, w, w3 + b, LE);
-            lo = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            hi = p.and(HIGH_HALF).reinterpretAsFloats();
+            p = vints(w, w3 + b);
+            lo = vfloats(p.lanewise(VectorOperators.LSHL, 16));
+            hi = vfloats(p.and(HIGH_HALF));
             a3 = lo.fma(xe, hi.fma(xo, a3));
             c3 = lo.fma(ze, hi.fma(zo, c3));
         }
@@ -258,10 +262,10 @@ final class MatmulKernel {
     /** {@link #chunk4x2Bf16} for one input. */
     private static void chunk4Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, int from, int to,
                                    float[] acc, int ao) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ao), a1 = FloatVector.fromArray(F, acc, ao + L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ao + 2 * L), a3 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        FloatVector a0 = vload(acc, ao), a1 = vload(acc, ao + L);
+        FloatVector a2 = vload(acc, ao + 2 * L), a3 = vload(acc, ao + 3 * L);
         for (int i = from; i < to; i += 2 * L) {
-            FloatVector xe = FloatVector.fromArray(F, xp, pa + i), xo = FloatVector.fromArray(F, xp, pa + i + L);
+            FloatVector xe = vload(xp, pa + i), xo = vload(xp, pa + i + L);
             long b = 2L * i;
             a0 = pairFma(w, w0 + b, xe, xo, a0);
             a1 = pairFma(w, w1 + b, xe, xo, a1);
@@ -329,11 +333,11 @@ final class MatmulKernel {
      */
     private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, int xpOff, float[] x, int xOff,
                                  int k, float[] y, int y0, int y1, int y2, int y3, float[] t, int tOff) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
         int blocks = k - k % (2 * L);
         for (int i = 0; i < blocks; i += 2 * L) {
-            FloatVector xe = FloatVector.fromArray(F, xp, xpOff + i);
-            FloatVector xo = FloatVector.fromArray(F, xp, xpOff + i + L);
+            FloatVector xe = vload(xp, xpOff + i);
+            FloatVector xo = vload(xp, xpOff + i + L);
             long b = 2L * i;
             a0 = pairFma(w, off + b, xe, xo, a0);
             a1 = pairFma(w, o1 + b, xe, xo, a1);
@@ -363,9 +367,9 @@ final class MatmulKernel {
     private static final IntVector HIGH_HALF = IntVector.broadcast(Vectors.I, 0xFFFF0000);
 
     private static FloatVector pairFma(MemorySegment w, long off, FloatVector even, FloatVector odd, FloatVector acc) {
-        IntVector pairs = IntVector.fromMemorySegment(Vectors.I, w, off, LE);
-        FloatVector lo = pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-        FloatVector hi = pairs.and(HIGH_HALF).reinterpretAsFloats();
+        IntVector pairs = vints(w, off);
+        FloatVector lo = vfloats(pairs.lanewise(VectorOperators.LSHL, 16));
+        FloatVector hi = vfloats(pairs.and(HIGH_HALF));
         return lo.fma(even, hi.fma(odd, acc));
     }
 
@@ -373,9 +377,9 @@ final class MatmulKernel {
         int i = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = vzero();
             for (int bound = F.loopBound(k); i < bound; i += L) {
-                acc = Vectors.loadBf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                acc = Vectors.loadBf16(w, off + 2L * i).fma(vload(x, xOff + i), acc);
             }
             sum = Vectors.sum(acc);
         }
@@ -391,9 +395,9 @@ final class MatmulKernel {
         int i = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = vzero();
             for (int bound = F.loopBound(k); i < bound; i += L) {
-                acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                acc = vload(w, off + 4L * i).fma(vload(x, xOff + i), acc);
             }
             sum = Vectors.sum(acc);
         }
@@ -406,9 +410,9 @@ final class MatmulKernel {
         int i = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = vzero();
             for (int bound = F.loopBound(k); i < bound; i += L) {
-                acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+                acc = vload(a, aOff + i).fma(vload(b, bOff + i), acc);
             }
             sum = Vectors.sum(acc);
         }

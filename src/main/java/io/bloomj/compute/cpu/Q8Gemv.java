@@ -62,7 +62,37 @@ final class Q8Gemv {
     private static final IntVector BYTE2 = IntVector.broadcast(I, 0x00FF0000), BYTE3 = IntVector.broadcast(I, 0xFF000000);
     private static final float[] CLASS_SCALE = {1f, 0x1p-8f, 0x1p-16f, 0x1p-24f};
 
+    // Every vector these kernels call methods on is cast to its species' concrete class, for the
+    // reason Vectors gives: the JDK methods' type profiles are shared with the other kernels' shapes.
+    @SuppressWarnings("unchecked")
+    private static final Class<FloatVector> F_CLASS = (Class<FloatVector>) (Class<?>) F.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<IntVector> I_CLASS = (Class<IntVector>) (Class<?>) I.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<ShortVector> S_CLASS = (Class<ShortVector>) (Class<?>) S.vectorType();
+
     private Q8Gemv() {}
+
+    private static FloatVector load(float[] a, int i) {
+        return F_CLASS.cast(FloatVector.fromArray(F, a, i));
+    }
+
+    private static FloatVector splat(float v) {
+        return F_CLASS.cast(FloatVector.broadcast(F, v));
+    }
+
+    private static FloatVector zero() {
+        return F_CLASS.cast(FloatVector.zero(F));
+    }
+
+    private static IntVector ints(MemorySegment w, long offset) {
+        return I_CLASS.cast(IntVector.fromMemorySegment(I, w, offset, LE));
+    }
+
+    /** The lanes of {@code v} converted to float. */
+    private static FloatVector toFloats(IntVector v) {
+        return F_CLASS.cast(v.convert(VectorOperators.I2F, 0));
+    }
 
     /** Whether the vector kernel runs for rows of {@code k} values (at least one full block, 256-bit vectors). */
     static boolean supported(int k) {
@@ -137,13 +167,13 @@ final class Q8Gemv {
         MemorySegment v = w.data();
         int k = w.cols();
         long va = (long) ra * k, vb = (long) rb * k;
-        FloatVector a = FloatVector.zero(F), c = FloatVector.zero(F);
+        FloatVector a = zero(), c = zero();
         for (int b = 0; b < full; b++) {
             int i = b * BLOCK, pi = pOff + i;
-            FloatVector x0 = FloatVector.fromArray(F, p, pi), x1 = FloatVector.fromArray(F, p, pi + LANES);
-            FloatVector x2 = FloatVector.fromArray(F, p, pi + 2 * LANES), x3 = FloatVector.fromArray(F, p, pi + 3 * LANES);
-            a = blockSum(IntVector.fromMemorySegment(I, v, va + i, LE), x0, x1, x2, x3).fma(FloatVector.broadcast(F, sc[scA + b]), a);
-            c = blockSum(IntVector.fromMemorySegment(I, v, vb + i, LE), x0, x1, x2, x3).fma(FloatVector.broadcast(F, sc[scB + b]), c);
+            FloatVector x0 = load(p, pi), x1 = load(p, pi + LANES);
+            FloatVector x2 = load(p, pi + 2 * LANES), x3 = load(p, pi + 3 * LANES);
+            a = blockSum(ints(v, va + i), x0, x1, x2, x3).fma(splat(sc[scA + b]), a);
+            c = blockSum(ints(v, vb + i), x0, x1, x2, x3).fma(splat(sc[scB + b]), c);
         }
         // Lanes go through scratch: finish takes no vectors, so C2 need not inline it (twice) to keep them unboxed.
         a.intoArray(sc, tmp);
@@ -154,11 +184,11 @@ final class Q8Gemv {
 
     /** One block of a row (32 int8 in one int vector) times the packed x, lane-wise; see the class comment. */
     private static FloatVector blockSum(IntVector q, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3) {
-        IntVector u = q.lanewise(VectorOperators.XOR, BIAS);
-        FloatVector f0 = (FloatVector) u.and(BYTE0).convert(VectorOperators.I2F, 0);
-        FloatVector f1 = (FloatVector) u.and(BYTE1).convert(VectorOperators.I2F, 0);
-        FloatVector f2 = (FloatVector) u.and(BYTE2).convert(VectorOperators.I2F, 0);
-        FloatVector f3 = (FloatVector) u.and(BYTE3).convert(VectorOperators.I2F, 0);
+        IntVector u = I_CLASS.cast(q).lanewise(VectorOperators.XOR, BIAS);
+        FloatVector f0 = toFloats(u.and(BYTE0));
+        FloatVector f1 = toFloats(u.and(BYTE1));
+        FloatVector f2 = toFloats(u.and(BYTE2));
+        FloatVector f3 = toFloats(u.and(BYTE3));
         return f1.fma(x1, f0.mul(x0)).add(f3.fma(x3, f2.mul(x2)));
     }
 
@@ -166,9 +196,9 @@ final class Q8Gemv {
     private static float finish(Weight w, int r, float t, float[] sc, int scOff, float[] p, int pOff, int full, int tmp,
                                 float[] x, int xOff) {
         int corr = pOff + full * BLOCK, b = 0;
-        FloatVector cv = FloatVector.zero(F);
+        FloatVector cv = zero();
         for (; b + LANES <= full; b += LANES) {
-            cv = FloatVector.fromArray(F, sc, scOff + b).fma(FloatVector.fromArray(F, p, corr + b), cv);
+            cv = load(sc, scOff + b).fma(load(p, corr + b), cv);
         }
         cv.intoArray(sc, tmp);
         float c = sumAt(sc, tmp);
@@ -194,9 +224,10 @@ final class Q8Gemv {
         long base = (long) row * Q8_0.blocks(k) * 2;
         int b = 0;
         for (; b + LANES <= full; b += LANES) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, base + 2L * b, LE).convertShape(VectorOperators.S2I, I, 0);
-            FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-            magnitude.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats().intoArray(dst, dOff + b);
+            ShortVector half = S_CLASS.cast(ShortVector.fromMemorySegment(S, s, base + 2L * b, LE));
+            IntVector h = I_CLASS.cast(half.convertShape(VectorOperators.S2I, I, 0));
+            FloatVector magnitude = F_CLASS.cast(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats()).mul(0x1p112f);
+            F_CLASS.cast(I_CLASS.cast(magnitude.reinterpretAsInts()).or(h.and(0x80000000)).reinterpretAsFloats()).intoArray(dst, dOff + b);
         }
         for (; b < full; b++) dst[dOff + b] = Float.float16ToFloat(s.get(SHORT, base + 2L * b));
     }
@@ -218,13 +249,13 @@ final class Q8Gemv {
         MemorySegment v = w.data(), s = w.scales();
         long vBase = (long) row * k, sBase = (long) row * blocks * 2;
         for (int b = 0; b < full; b++) {
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(s.get(SHORT, sBase + 2L * b)));
-            IntVector q = IntVector.fromMemorySegment(I, v, vBase + (long) b * BLOCK, LE);
+            FloatVector d = splat(Float.float16ToFloat(s.get(SHORT, sBase + 2L * b)));
+            IntVector q = ints(v, vBase + (long) b * BLOCK);
             int at = dOff + b * BLOCK;
-            ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at);
-            ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + LANES);
-            ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + 2 * LANES);
-            ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + 3 * LANES);
+            toFloats(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at);
+            toFloats(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at + LANES);
+            toFloats(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at + 2 * LANES);
+            toFloats(q.lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at + 3 * LANES);
         }
         if (full < blocks) {
             float d = Float.float16ToFloat(s.get(SHORT, sBase + 2L * full));

@@ -35,6 +35,73 @@ final class Vectors {
 
     private Vectors() {}
 
+    // ---------------------------------------------------------------- exact vector types
+    //
+    // Why every kernel takes its vectors from these: C2 turns a Vector API call into a machine
+    // instruction only when it knows the receiver's concrete class (Float512Vector, Int256Vector...).
+    // The results of factories and conversions (fromArray, broadcast, reinterpretAsFloats, convert)
+    // come out of intrinsics that C2 expands after parsing, typed only as FloatVector; for the next
+    // call on such a value C2 falls back on the type profile of the JDK method it calls into
+    // (FloatVector.fma, intoArray, ...), which every caller in the JVM shares. Once two shapes have
+    // been seen there (a 256-bit kernel beside 512-bit ones, or code of the user's own), C2 inlines
+    // both, merges them and keeps every vector boxed: the kernel allocates and runs ~3x slower, or not,
+    // depending on which compiled first. A cast through the species' constant Class gives C2 the
+    // exact class while it parses, so no kernel depends on a profile.
+
+    @SuppressWarnings("unchecked")
+    private static final Class<FloatVector> F_CLASS = (Class<FloatVector>) (Class<?>) F.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<IntVector> I_CLASS = (Class<IntVector>) (Class<?>) I.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<ShortVector> S_CLASS = (Class<ShortVector>) (Class<?>) S.vectorType();
+    @SuppressWarnings("unchecked")
+    private static final Class<ByteVector> B_CLASS = (Class<ByteVector>) (Class<?>) B.vectorType();
+
+    /** {@code v} typed as {@link #F}'s concrete class (see above). */
+    static FloatVector exact(FloatVector v) {
+        return F_CLASS.cast(v);
+    }
+
+    /** {@code v} typed as {@link #I}'s concrete class (see above). */
+    static IntVector exact(IntVector v) {
+        return I_CLASS.cast(v);
+    }
+
+    /** {@code L} floats at {@code a[i..]}. */
+    static FloatVector vload(float[] a, int i) {
+        return F_CLASS.cast(FloatVector.fromArray(F, a, i));
+    }
+
+    /** {@code L} little-endian fp32 values at byte {@code offset}. */
+    static FloatVector vload(MemorySegment seg, long offset) {
+        return F_CLASS.cast(FloatVector.fromMemorySegment(F, seg, offset, LE));
+    }
+
+    /** {@code L} little-endian ints at byte {@code offset}. */
+    static IntVector vints(MemorySegment seg, long offset) {
+        return I_CLASS.cast(IntVector.fromMemorySegment(I, seg, offset, LE));
+    }
+
+    /** {@code v} in every lane. */
+    static FloatVector vsplat(float v) {
+        return F_CLASS.cast(FloatVector.broadcast(F, v));
+    }
+
+    /** Zero in every lane. */
+    static FloatVector vzero() {
+        return F_CLASS.cast(FloatVector.zero(F));
+    }
+
+    /** The bits of {@code v}'s lanes as floats. */
+    static FloatVector vfloats(IntVector v) {
+        return F_CLASS.cast(v.reinterpretAsFloats());
+    }
+
+    /** The bits of {@code v}'s lanes as ints. */
+    static IntVector vbits(FloatVector v) {
+        return I_CLASS.cast(v.reinterpretAsInts());
+    }
+
     /**
      * {@code L} bf16 values at byte {@code offset}, widened to fp32.
      * <pre>
@@ -43,17 +110,15 @@ final class Vectors {
      * </pre>
      */
     static FloatVector loadBf16(MemorySegment seg, long offset) {
-        return ShortVector.fromMemorySegment(S, seg, offset, LE)
-                .convertShape(VectorOperators.S2I, I, 0)
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats();
+        ShortVector h = S_CLASS.cast(ShortVector.fromMemorySegment(S, seg, offset, LE));
+        return vfloats(I_CLASS.cast(h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16));
     }
 
     /** {@code L} int8 values at byte {@code offset}, widened to fp32 (Q8_0 values before their block scale). */
     static FloatVector loadI8(MemorySegment seg, long offset) {
-        ByteVector v = B.length() == L ? ByteVector.fromMemorySegment(B, seg, offset, LE)
-                : ByteVector.fromMemorySegment(B, seg, offset, LE, B_FIRST_L);   // reads only the L bytes asked
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+        ByteVector v = B_CLASS.cast(B.length() == L ? ByteVector.fromMemorySegment(B, seg, offset, LE)
+                : ByteVector.fromMemorySegment(B, seg, offset, LE, B_FIRST_L));   // reads only the L bytes asked
+        return F_CLASS.cast(v.convertShape(VectorOperators.B2F, F, 0));
     }
 
     /**
@@ -66,7 +131,7 @@ final class Vectors {
      * @param tmp at least {@link #L} floats of scratch
      */
     static float sum(FloatVector v, float[] tmp) {
-        v.intoArray(tmp, 0);
+        exact(v).intoArray(tmp, 0);
         return sumAt(tmp, 0);
     }
 
@@ -115,8 +180,8 @@ final class Vectors {
      * C2 does not inline (large kernels hit its node budget) boxes them. Needs L >= 4.
      */
     static void sum4At(float[] t, int off) {
-        FloatVector a = FloatVector.fromArray(F, t, off), b = FloatVector.fromArray(F, t, off + L);
-        FloatVector c = FloatVector.fromArray(F, t, off + 2 * L), d = FloatVector.fromArray(F, t, off + 3 * L);
+        FloatVector a = vload(t, off), b = vload(t, off + L);
+        FloatVector c = vload(t, off + 2 * L), d = vload(t, off + 3 * L);
         int h = L / 2;
         FloatVector ab = a.add(a.rearrange(PARTNER[h])).blend(b.add(b.rearrange(PARTNER[h])), UPPER[h]);
         FloatVector cd = c.add(c.rearrange(PARTNER[h])).blend(d.add(d.rearrange(PARTNER[h])), UPPER[h]);
@@ -144,6 +209,7 @@ final class Vectors {
 
     /** e^x per lane (relative error ~1e-7; 0 below -87.33, +inf above 88.37). */
     static FloatVector exp(FloatVector x) {
+        x = exact(x);
         FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
         FloatVector t = c.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
         FloatVector n = t.sub(ROUND);
@@ -155,7 +221,7 @@ final class Vectors {
         p = p.fma(r, FloatVector.broadcast(F, P4));
         p = p.fma(r, FloatVector.broadcast(F, P5));
         FloatVector y = p.mul(r).fma(r, r.add(1f));
-        FloatVector scale = t.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scale = vfloats(vbits(t).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23));
         y = y.mul(scale);
         y = y.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
         return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
