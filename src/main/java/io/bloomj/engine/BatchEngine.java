@@ -38,6 +38,8 @@ public final class BatchEngine implements AutoCloseable {
     private final ArrayDeque<Integer> freeBlocks = new ArrayDeque<>();
     private final int totalBlocks;
     private boolean closed;
+    /** Zeros for a new member's row of the seen-token record. */
+    private float[] unseen;
 
     /** One sequence of the batch: its slot, its reserved blocks, the tokens in its cache. */
     public static final class Member {
@@ -155,7 +157,10 @@ public final class BatchEngine implements AutoCloseable {
             blocks[i] = freeBlocks.poll();
             table[slot * blocksPerSlot + i] = blocks[i];
         }
-        if (sample != null) plan.writeRows(sample.seen(), slot, 1, new float[vocab]);
+        if (sample != null) {
+            if (unseen == null) unseen = new float[vocab];   // kept: admitting a sequence allocates no vocab-sized row
+            plan.writeRows(sample.seen(), slot, 1, unseen);
+        }
         return new Member(slot, blocks, need * blockSize);
     }
 

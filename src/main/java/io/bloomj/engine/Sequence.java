@@ -27,6 +27,8 @@ public final class Sequence implements AutoCloseable {
 
     /** The graph's sampling op, if it has one. */
     private final Op.Sample sample;
+    /** Zeros for the seen-token record, written on {@link #reset()}. */
+    private float[] unseen;
 
     public Sequence(Graph graph, ExecutionPlan plan, int context, int vocab) {
         this.graph = graph;
@@ -51,7 +53,10 @@ public final class Sequence implements AutoCloseable {
     public void reset() {
         ensureOpen();
         length = 0;
-        if (sample != null) plan.write(sample.seen(), 1, new float[vocab]);
+        if (sample != null) {
+            if (unseen == null) unseen = new float[vocab];   // kept: a session reset per request allocates nothing
+            plan.write(sample.seen(), 1, unseen);
+        }
     }
 
     /**

@@ -3,8 +3,8 @@ package io.bloomj.compute.cpu;
 import jdk.incubator.vector.FloatVector;
 
 import static io.bloomj.compute.cpu.Vectors.F;
-import static io.bloomj.compute.cpu.Vectors.vload;
 import static io.bloomj.compute.cpu.Vectors.L;
+import static io.bloomj.compute.cpu.Vectors.FV;
 
 /** Elementwise sum (residual connections). */
 final class AddKernel {
@@ -14,7 +14,7 @@ final class AddKernel {
         int i = from;
         if (Vectors.ENABLED) {
             for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-                vload(a, i).add(vload(b, i)).intoArray(out, i);
+                FV.cast(FloatVector.fromArray(F, a, i)).add(FV.cast(FloatVector.fromArray(F, b, i))).intoArray(out, i);
             }
         }
         for (; i < to; i++) out[i] = a[i] + b[i];

@@ -6,10 +6,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static io.bloomj.compute.cpu.Vectors.F;
-import static io.bloomj.compute.cpu.Vectors.vload;
-import static io.bloomj.compute.cpu.Vectors.vsplat;
-import static io.bloomj.compute.cpu.Vectors.vzero;
 import static io.bloomj.compute.cpu.Vectors.L;
+import static io.bloomj.compute.cpu.Vectors.FV;
+import static io.bloomj.compute.cpu.Vectors.PARTNER;
 
 /**
  * Causal ALiBi attention for one (head, query) pair. Keys are cached transposed,
@@ -20,7 +19,7 @@ import static io.bloomj.compute.cpu.Vectors.L;
  * {@code slope * (j - p)} by a per-row constant, which softmax cancels).
  */
 final class AlibiAttentionKernel {
-    private static final FloatVector IOTA = vload(iota(), 0);
+    private static final FloatVector IOTA = FV.cast(FloatVector.fromArray(F, iota(), 0));
 
     private AlibiAttentionKernel() {}
 
@@ -93,14 +92,14 @@ final class AlibiAttentionKernel {
 
     /** Scores of one vector of keys (transposed, at {@code k + d * ldk}) for all {@link #ROWS} queries, into row i's scores at {@code j}. */
     private static void scoreTile(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j) {
-        FloatVector a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+        FloatVector a0 = FV.cast(FloatVector.zero(F)), a1 = FV.cast(FloatVector.zero(F)), a2 = FV.cast(FloatVector.zero(F)), a3 = FV.cast(FloatVector.zero(F));
         int q1 = qs + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
         for (int d = 0; d < headDim; d++) {
-            FloatVector kv = vload(k, kOff + d * ldk);
-            a0 = kv.fma(vsplat(s[qs + d]), a0);
-            a1 = kv.fma(vsplat(s[q1 + d]), a1);
-            a2 = kv.fma(vsplat(s[q2 + d]), a2);
-            a3 = kv.fma(vsplat(s[q3 + d]), a3);
+            FloatVector kv = FV.cast(FloatVector.fromArray(F, k, kOff + d * ldk));
+            a0 = kv.fma(FV.cast(FloatVector.broadcast(F, s[qs + d])), a0);
+            a1 = kv.fma(FV.cast(FloatVector.broadcast(F, s[q1 + d])), a1);
+            a2 = kv.fma(FV.cast(FloatVector.broadcast(F, s[q2 + d])), a2);
+            a3 = kv.fma(FV.cast(FloatVector.broadcast(F, s[q3 + d])), a3);
         }
         a0.intoArray(s, j);
         a1.intoArray(s, maxLen + j);
@@ -110,14 +109,14 @@ final class AlibiAttentionKernel {
 
     /** One query row's scores of four vectors of keys (a decode row: each query value broadcast once for all four). */
     private static void scoreRow4(float[] k, int kOff, int ldk, float[] s, int qi, int headDim, int at) {
-        FloatVector a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+        FloatVector a0 = FV.cast(FloatVector.zero(F)), a1 = FV.cast(FloatVector.zero(F)), a2 = FV.cast(FloatVector.zero(F)), a3 = FV.cast(FloatVector.zero(F));
         for (int d = 0; d < headDim; d++) {
             int r = kOff + d * ldk;
-            FloatVector x = vsplat(s[qi + d]);
-            a0 = vload(k, r).fma(x, a0);
-            a1 = vload(k, r + L).fma(x, a1);
-            a2 = vload(k, r + 2 * L).fma(x, a2);
-            a3 = vload(k, r + 3 * L).fma(x, a3);
+            FloatVector x = FV.cast(FloatVector.broadcast(F, s[qi + d]));
+            a0 = FV.cast(FloatVector.fromArray(F, k, r)).fma(x, a0);
+            a1 = FV.cast(FloatVector.fromArray(F, k, r + L)).fma(x, a1);
+            a2 = FV.cast(FloatVector.fromArray(F, k, r + 2 * L)).fma(x, a2);
+            a3 = FV.cast(FloatVector.fromArray(F, k, r + 3 * L)).fma(x, a3);
         }
         a0.intoArray(s, at);
         a1.intoArray(s, at + L);
@@ -127,29 +126,29 @@ final class AlibiAttentionKernel {
 
     /** One query row's scores of one vector of keys. */
     private static void scoreRow(float[] k, int kOff, int ldk, float[] s, int qi, int headDim, int at) {
-        FloatVector a = vzero();
-        for (int d = 0; d < headDim; d++) a = vload(k, kOff + d * ldk).fma(vsplat(s[qi + d]), a);
+        FloatVector a = FV.cast(FloatVector.zero(F));
+        for (int d = 0; d < headDim; d++) a = FV.cast(FloatVector.fromArray(F, k, kOff + d * ldk)).fma(FV.cast(FloatVector.broadcast(F, s[qi + d])), a);
         a.intoArray(s, at);
     }
 
     /** {@link #scoreTile} for two vectors of keys: each broadcast query value serves both (eight accumulators). */
     private static void scoreTile2(float[] k, int kOff, int ldk, float[] s, int qs, int headDim, int maxLen, int j) {
-        FloatVector a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
-        FloatVector b0 = vzero(), b1 = vzero(), b2 = vzero(), b3 = vzero();
+        FloatVector a0 = FV.cast(FloatVector.zero(F)), a1 = FV.cast(FloatVector.zero(F)), a2 = FV.cast(FloatVector.zero(F)), a3 = FV.cast(FloatVector.zero(F));
+        FloatVector b0 = FV.cast(FloatVector.zero(F)), b1 = FV.cast(FloatVector.zero(F)), b2 = FV.cast(FloatVector.zero(F)), b3 = FV.cast(FloatVector.zero(F));
         int q1 = qs + headDim, q2 = q1 + headDim, q3 = q2 + headDim;
         for (int d = 0; d < headDim; d++) {
             int at = kOff + d * ldk;
-            FloatVector k0 = vload(k, at), k1 = vload(k, at + L);
-            FloatVector x = vsplat(s[qs + d]);
+            FloatVector k0 = FV.cast(FloatVector.fromArray(F, k, at)), k1 = FV.cast(FloatVector.fromArray(F, k, at + L));
+            FloatVector x = FV.cast(FloatVector.broadcast(F, s[qs + d]));
             a0 = k0.fma(x, a0);
             b0 = k1.fma(x, b0);
-            x = vsplat(s[q1 + d]);
+            x = FV.cast(FloatVector.broadcast(F, s[q1 + d]));
             a1 = k0.fma(x, a1);
             b1 = k1.fma(x, b1);
-            x = vsplat(s[q2 + d]);
+            x = FV.cast(FloatVector.broadcast(F, s[q2 + d]));
             a2 = k0.fma(x, a2);
             b2 = k1.fma(x, b2);
-            x = vsplat(s[q3 + d]);
+            x = FV.cast(FloatVector.broadcast(F, s[q3 + d]));
             a3 = k0.fma(x, a3);
             b3 = k1.fma(x, b3);
         }
@@ -169,15 +168,15 @@ final class AlibiAttentionKernel {
         int e = 0;
         if (Vectors.ENABLED) {
             for (; e + 4 * L <= headDim; e += 4 * L) {
-                FloatVector c0 = vzero(), c1 = vzero(), c2 = vzero(), c3 = vzero();
+                FloatVector c0 = FV.cast(FloatVector.zero(F)), c1 = FV.cast(FloatVector.zero(F)), c2 = FV.cast(FloatVector.zero(F)), c3 = FV.cast(FloatVector.zero(F));
                 for (int j0 = 0; j0 < len; j0 += blockSize) {   // the block table looked up once per block
                     int v = (step.block(slot, j0, blockSize) * heads + h) * blockSize * headDim + e;
                     for (int j = j0, end = Math.min(len, j0 + blockSize); j < end; j++, v += headDim) {
-                        FloatVector b = vsplat(p[pOff + j]);
-                        c0 = vload(vCache, v).fma(b, c0);
-                        c1 = vload(vCache, v + L).fma(b, c1);
-                        c2 = vload(vCache, v + 2 * L).fma(b, c2);
-                        c3 = vload(vCache, v + 3 * L).fma(b, c3);
+                        FloatVector b = FV.cast(FloatVector.broadcast(F, p[pOff + j]));
+                        c0 = FV.cast(FloatVector.fromArray(F, vCache, v)).fma(b, c0);
+                        c1 = FV.cast(FloatVector.fromArray(F, vCache, v + L)).fma(b, c1);
+                        c2 = FV.cast(FloatVector.fromArray(F, vCache, v + 2 * L)).fma(b, c2);
+                        c3 = FV.cast(FloatVector.fromArray(F, vCache, v + 3 * L)).fma(b, c3);
                     }
                 }
                 c0.intoArray(out, outOff + e);
@@ -186,11 +185,11 @@ final class AlibiAttentionKernel {
                 c3.intoArray(out, outOff + e + 3 * L);
             }
             for (; e + L <= headDim; e += L) {
-                FloatVector c = vzero();
+                FloatVector c = FV.cast(FloatVector.zero(F));
                 for (int j0 = 0; j0 < len; j0 += blockSize) {
                     int v = (step.block(slot, j0, blockSize) * heads + h) * blockSize * headDim + e;
                     for (int j = j0, end = Math.min(len, j0 + blockSize); j < end; j++, v += headDim) {
-                        c = vload(vCache, v).fma(vsplat(p[pOff + j]), c);
+                        c = FV.cast(FloatVector.fromArray(F, vCache, v)).fma(FV.cast(FloatVector.broadcast(F, p[pOff + j])), c);
                     }
                 }
                 c.intoArray(out, outOff + e);
@@ -210,10 +209,10 @@ final class AlibiAttentionKernel {
         int j = 0;
         float max = Float.NEGATIVE_INFINITY;
         if (Vectors.ENABLED) {
-            FloatVector m = vsplat(Float.NEGATIVE_INFINITY);
+            FloatVector m = FV.cast(FloatVector.broadcast(F, Float.NEGATIVE_INFINITY));
             FloatVector slopes = IOTA.mul(slope);
             for (int bound = F.loopBound(len); j < bound; j += L) {
-                FloatVector v = vload(s, base + j).mul(scale).add(slopes.add(slope * j));
+                FloatVector v = FV.cast(FloatVector.fromArray(F, s, base + j)).mul(scale).add(slopes.add(slope * j));
                 v.intoArray(s, base + j);
                 m = m.max(v);
             }
@@ -230,13 +229,20 @@ final class AlibiAttentionKernel {
         int j = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = vzero();
-            for (int bound = F.loopBound(len); j < bound; j += L) {
-                FloatVector e = Vectors.exp(vload(s, base + j).sub(max));
-                e.intoArray(s, base + j);
-                acc = acc.add(e);
+            int bound = F.loopBound(len);
+            // Two passes: no vector is live across expAt, a call C2 might not inline (such a vector is boxed).
+            for (; j < bound; j += L) {
+                FV.cast(FloatVector.fromArray(F, s, base + j)).sub(max).intoArray(s, base + j);
+                Vectors.expAt(s, base + j);
             }
-            sum = Vectors.sum(acc);
+            FloatVector acc = FV.cast(FloatVector.zero(F));
+            for (int i = 0; i < bound; i += L) acc = acc.add(FV.cast(FloatVector.fromArray(F, s, base + i)));
+            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
+            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
+            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
+            acc = acc.add(acc.rearrange(PARTNER[2]));
+            acc = acc.add(acc.rearrange(PARTNER[1]));
+            sum = acc.lane(0);
         }
         for (; j < len; j++) {
             s[base + j] = Vectors.exp(s[base + j] - max);

@@ -86,7 +86,7 @@ final class CpuPlan implements ExecutionPlan {
             scratchFloats = Math.max(scratchFloats, scratchNeed(op, decodeRows));
             tasks.add(compile(op));
         }
-        scratch = new float[team.size()][scratchFloats];
+        scratch = new float[team.size()][Math.max(scratchFloats, Vectors.L)];   // GELU's exp goes through L floats
     }
 
     /** Weight bytes an op reads per step (matrices once per step whatever the row count). */
@@ -114,7 +114,7 @@ final class CpuPlan implements ExecutionPlan {
             case Op.LayerNorm n -> layerNorm(n);
             case Op.Matmul m -> matMul(m);
             case Op.LmHead h -> lmHead(h);
-            case Op.Gelu g -> elementwise(g.in().cols(), (s, e) -> GeluKernel.range(array(g.in()), array(g.out()), s, e));
+            case Op.Gelu g -> gelu(g);
             case Op.Add a -> elementwise(a.out().cols(), (s, e) -> AddKernel.range(array(a.a()), array(a.b()), array(a.out()), s, e));
             case Op.KvStore k -> kvStore(k);
             case Op.AlibiAttention a -> attention(a);
@@ -137,9 +137,10 @@ final class CpuPlan implements ExecutionPlan {
         float[] gamma = backend.vector(n.gamma()), beta = backend.vector(n.beta());
         int cols = n.in().cols();
         float eps = n.eps();
-        return step -> team.parallelFor(step.rows(), 1, (s, e, w) -> {
+        ThreadTeam.ContextTask<Step> rows = (step, s, e, w) -> {
             for (int r = s; r < e; r++) LayerNormKernel.row(in, r * cols, cols, gamma, beta, eps, out, r * cols);
-        });
+        };
+        return step -> team.parallelFor(step.rows(), 1, step, rows);
     }
 
     /** Output columns are split between threads in multiples of 16 (whole cache lines of y, so threads never share one). */
@@ -150,21 +151,21 @@ final class CpuPlan implements ExecutionPlan {
         java.lang.foreign.MemorySegment panels = backend.panels(w);
         boolean packs = panels == null && MatmulKernel.packs(w.dtype(), k);
         OneDnnGemm gemm = backend.nativeGemm(w.dtype());
+        // Bodies built once here and given the step (packed is written before each loop starts): a step allocates nothing.
+        ThreadTeam.ContextTask<Step> pack = (step, r0, r1, t) -> {
+            for (int r = r0; r < r1; r++) MatmulKernel.pack(w.dtype(), in, 0, r, k, packed);
+        };
+        // Prompt rows go to the native GEMM when there is one (--matmul bf16); decode rows never do.
+        ThreadTeam.ContextTask<Step> run = (step, o0, o1, t) -> MatmulKernel.run(w, panels, bias, in, 0,
+                gemm == null ? step.rows() : step.decodeRows(), step.decodeRows(), packed, out, 0, outCols, o0, o1, scratch[t]);
         return step -> {
             int d = step.decodeRows();
             if (d > 1 && packs) {
-                float[] p = packedFor((long) d * MatmulKernel.packedFloats(w.dtype(), k));
-                team.parallelFor(d, 1, (r0, r1, t) -> {
-                    for (int r = r0; r < r1; r++) MatmulKernel.pack(w.dtype(), in, 0, r, k, p);
-                });
+                packedFor((long) d * MatmulKernel.packedFloats(w.dtype(), k));
+                team.parallelFor(d, 1, step, pack);
             }
-            float[] p = packed;
-            // Prompt rows go to the native GEMM when there is one (--matmul bf16); decode rows never do.
             int rows = gemm == null ? step.rows() : d;
-            if (rows > 0) {
-                team.parallelFor(w.rows(), 16, (o0, o1, t) ->
-                        MatmulKernel.run(w, panels, bias, in, 0, rows, d, p, out, 0, outCols, o0, o1, scratch[t]));
-            }
+            if (rows > 0) team.parallelFor(w.rows(), 16, step, run);
             if (gemm != null && step.rows() > d) gemm.run(w, bias, in, d * k, step.rows() - d, out, d * outCols, outCols);
         };
     }
@@ -176,6 +177,8 @@ final class CpuPlan implements ExecutionPlan {
         int ld = h.logits().cols(), k = table.cols();
         java.lang.foreign.MemorySegment panels = backend.panels(table);
         boolean packs = panels == null && MatmulKernel.packs(table.dtype(), k);
+        ThreadTeam.ContextTask<Step> range = (step, o0, o1, t) ->
+                LmHeadKernel.range(table, panels, gathered, step.logitRows(), packed, logits, ld, o0, o1, scratch[t]);
         return step -> {
             int n = step.logitRows();
             int[] rows = step.logitRowIndex();
@@ -184,9 +187,7 @@ final class CpuPlan implements ExecutionPlan {
                 float[] p = packedFor((long) n * MatmulKernel.packedFloats(table.dtype(), k));
                 for (int i = 0; i < n; i++) MatmulKernel.pack(table.dtype(), gathered, 0, i, k, p);
             }
-            float[] p = packed;
-            team.parallelFor(table.rows(), 16, (o0, o1, t) ->
-                    LmHeadKernel.range(table, panels, gathered, n, p, logits, ld, o0, o1, scratch[t]));
+            team.parallelFor(table.rows(), 16, step, range);
         };
     }
 
@@ -204,15 +205,23 @@ final class CpuPlan implements ExecutionPlan {
     }
 
     private Task elementwise(int cols, Range body) {
-        return step -> team.parallelFor(step.rows() * cols, ELEMENTWISE_GRAIN, (s, e, w) -> body.run(s, e));
+        ThreadTeam.ContextTask<Step> range = (step, s, e, w) -> body.run(s, e);
+        return step -> team.parallelFor(step.rows() * cols, ELEMENTWISE_GRAIN, step, range);
+    }
+
+    private Task gelu(Op.Gelu g) {
+        float[] in = array(g.in()), out = array(g.out());
+        ThreadTeam.ContextTask<Step> range = (step, s, e, w) -> GeluKernel.range(in, out, s, e, scratch[w]);
+        return step -> team.parallelFor(step.rows() * g.in().cols(), ELEMENTWISE_GRAIN, step, range);
     }
 
     private Task kvStore(Op.KvStore k) {
         float[] qkv = array(k.qkv()), q = array(k.q()), kc = array(k.kCache()), vc = array(k.vCache());
         // Split by head: the transposed key writes touch headDim cache lines per head and
         // position, mostly misses after a token's weight stream; the threads wait on them in parallel.
-        return step -> team.parallelFor(k.heads(), 1, (h0, h1, t) ->
-                KvStoreKernel.heads(qkv, q, kc, vc, k.heads(), k.headDim(), k.capacity(), step, h0, h1));
+        ThreadTeam.ContextTask<Step> heads = (step, h0, h1, t) ->
+                KvStoreKernel.heads(qkv, q, kc, vc, k.heads(), k.headDim(), k.capacity(), step, h0, h1);
+        return step -> team.parallelFor(k.heads(), 1, step, heads);
     }
 
     private Task argmax(Op.Argmax a) {
@@ -252,6 +261,15 @@ final class CpuPlan implements ExecutionPlan {
         float scale = a.scale();
         int block = AlibiAttentionKernel.ROWS;
         int[] groups = new int[bounds.maxRows() + 1];
+        ThreadTeam.ContextTask<Step> work = (step, s, e, t) -> {
+            int[] slots = step.slots();
+            for (int i = s; i < e; i++) {
+                int g = i / heads, h = i % heads;
+                int r0 = groups[g], rows = groups[g + 1] - r0;
+                AlibiAttentionKernel.attend(q, r0 * width + h * hd, width, rows, kc, vc, step, slots[r0], h, heads, blockSize,
+                        step.positions()[r0] + 1, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd, width);
+            }
+        };
         return step -> {
             int count = 0;
             int[] slots = step.slots();
@@ -259,15 +277,7 @@ final class CpuPlan implements ExecutionPlan {
                 if (r == 0 || slots[r] != slots[r - 1] || r - groups[count - 1] == block) groups[count++] = r;
             }
             groups[count] = step.rows();
-            int groupCount = count;
-            team.parallelFor(groupCount * heads, 1, (s, e, t) -> {
-                for (int i = s; i < e; i++) {
-                    int g = i / heads, h = i % heads;
-                    int r0 = groups[g], rows = groups[g + 1] - r0;
-                    AlibiAttentionKernel.attend(q, r0 * width + h * hd, width, rows, kc, vc, step, slots[r0], h, heads, blockSize,
-                            step.positions()[r0] + 1, hd, scale, slopes[h], scratch[t], out, r0 * width + h * hd, width);
-                }
-            });
+            team.parallelFor(count * heads, 1, step, work);
         };
     }
 

@@ -8,6 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static io.bloomj.compute.cpu.Vectors.LE;
+import static io.bloomj.compute.cpu.Vectors.FV;
+
 /**
  * Host memory read bandwidth the way decode uses memory: the team's threads stream disjoint parts
  * of one large buffer with vector loads. The buffer must be much larger than the caches (1 GiB by
@@ -51,13 +54,13 @@ final class HostBandwidth implements MemoryProbe {
 
     private static float sum(MemorySegment seg, long from, long to) {
         // Vectors' exact-typed loads: a boxed probe would under-report the bandwidth decode is measured against.
-        FloatVector a0 = Vectors.vzero(), a1 = Vectors.vzero(), a2 = Vectors.vzero(), a3 = Vectors.vzero();
+        FloatVector a0 = FV.cast(FloatVector.zero(F)), a1 = FV.cast(FloatVector.zero(F)), a2 = FV.cast(FloatVector.zero(F)), a3 = FV.cast(FloatVector.zero(F));
         long step = F.vectorByteSize();
         for (long o = from; o < to; o += 4 * step) {
-            a0 = a0.add(Vectors.vload(seg, o));
-            a1 = a1.add(Vectors.vload(seg, o + step));
-            a2 = a2.add(Vectors.vload(seg, o + 2 * step));
-            a3 = a3.add(Vectors.vload(seg, o + 3 * step));
+            a0 = a0.add(FV.cast(FloatVector.fromMemorySegment(F, seg, o, LE)));
+            a1 = a1.add(FV.cast(FloatVector.fromMemorySegment(F, seg, o + step, LE)));
+            a2 = a2.add(FV.cast(FloatVector.fromMemorySegment(F, seg, o + 2 * step, LE)));
+            a3 = a3.add(FV.cast(FloatVector.fromMemorySegment(F, seg, o + 3 * step, LE)));
         }
         return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }

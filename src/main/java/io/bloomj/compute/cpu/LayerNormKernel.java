@@ -4,9 +4,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static io.bloomj.compute.cpu.Vectors.F;
-import static io.bloomj.compute.cpu.Vectors.vload;
-import static io.bloomj.compute.cpu.Vectors.vzero;
 import static io.bloomj.compute.cpu.Vectors.L;
+import static io.bloomj.compute.cpu.Vectors.FV;
+import static io.bloomj.compute.cpu.Vectors.PARTNER;
 
 /** LayerNorm of one row: two passes (mean, then variance of the centred values) for accuracy. */
 final class LayerNormKernel {
@@ -19,8 +19,8 @@ final class LayerNormKernel {
         int i = 0;
         if (Vectors.ENABLED) {
             for (int bound = F.loopBound(n); i < bound; i += L) {
-                FloatVector v = vload(x, xOff + i).sub(mean).mul(rstd);
-                v.fma(vload(gamma, i), vload(beta, i)).intoArray(y, yOff + i);
+                FloatVector v = FV.cast(FloatVector.fromArray(F, x, xOff + i)).sub(mean).mul(rstd);
+                v.fma(FV.cast(FloatVector.fromArray(F, gamma, i)), FV.cast(FloatVector.fromArray(F, beta, i))).intoArray(y, yOff + i);
             }
         }
         for (; i < n; i++) y[yOff + i] = (x[xOff + i] - mean) * rstd * gamma[i] + beta[i];
@@ -30,9 +30,14 @@ final class LayerNormKernel {
         int i = 0;
         float s = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = vzero();
-            for (int bound = F.loopBound(n); i < bound; i += L) acc = acc.add(vload(x, off + i));
-            s = Vectors.sum(acc);
+            FloatVector acc = FV.cast(FloatVector.zero(F));
+            for (int bound = F.loopBound(n); i < bound; i += L) acc = acc.add(FV.cast(FloatVector.fromArray(F, x, off + i)));
+            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
+            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
+            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
+            acc = acc.add(acc.rearrange(PARTNER[2]));
+            acc = acc.add(acc.rearrange(PARTNER[1]));
+            s = acc.lane(0);
         }
         for (; i < n; i++) s += x[off + i];
         return s;
@@ -42,12 +47,17 @@ final class LayerNormKernel {
         int i = 0;
         float s = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = vzero();
+            FloatVector acc = FV.cast(FloatVector.zero(F));
             for (int bound = F.loopBound(n); i < bound; i += L) {
-                FloatVector d = vload(x, off + i).sub(mean);
+                FloatVector d = FV.cast(FloatVector.fromArray(F, x, off + i)).sub(mean);
                 acc = d.fma(d, acc);
             }
-            s = Vectors.sum(acc);
+            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
+            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
+            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
+            acc = acc.add(acc.rearrange(PARTNER[2]));
+            acc = acc.add(acc.rearrange(PARTNER[1]));
+            s = acc.lane(0);
         }
         for (; i < n; i++) {
             float d = x[off + i] - mean;

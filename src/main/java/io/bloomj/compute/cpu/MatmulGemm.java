@@ -6,10 +6,8 @@ import io.bloomj.tensor.Weight;
 import jdk.incubator.vector.FloatVector;
 
 import static io.bloomj.compute.cpu.Vectors.F;
-import static io.bloomj.compute.cpu.Vectors.vload;
-import static io.bloomj.compute.cpu.Vectors.vsplat;
-import static io.bloomj.compute.cpu.Vectors.vzero;
 import static io.bloomj.compute.cpu.Vectors.L;
+import static io.bloomj.compute.cpu.Vectors.FV;
 
 /**
  * The prompt-row (prefill) half of {@link MatmulKernel}: {@code y[r, o] += sum_i W[o, i] * x[r, i]}
@@ -139,24 +137,24 @@ final class MatmulGemm {
 
     /** The register tile: six weight rows x two vectors of rows; kept small so C2 keeps all twelve accumulators in registers. */
     private static void tile6x2(float[] s, int kc, int rp, int r, int panel, int acc) {
-        FloatVector c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
-        FloatVector c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
-        FloatVector c40 = vzero(), c41 = vzero(), c50 = vzero(), c51 = vzero();
+        FloatVector c00 = FV.cast(FloatVector.zero(F)), c01 = FV.cast(FloatVector.zero(F)), c10 = FV.cast(FloatVector.zero(F)), c11 = FV.cast(FloatVector.zero(F));
+        FloatVector c20 = FV.cast(FloatVector.zero(F)), c21 = FV.cast(FloatVector.zero(F)), c30 = FV.cast(FloatVector.zero(F)), c31 = FV.cast(FloatVector.zero(F));
+        FloatVector c40 = FV.cast(FloatVector.zero(F)), c41 = FV.cast(FloatVector.zero(F)), c50 = FV.cast(FloatVector.zero(F)), c51 = FV.cast(FloatVector.zero(F));
         int p0 = panel, p1 = p0 + kc, p2 = p1 + kc, p3 = p2 + kc, p4 = p3 + kc, p5 = p4 + kc;
         for (int i = 0; i < kc; i++) {
             int at = i * rp + r;
-            FloatVector x0 = vload(s, at), x1 = vload(s, at + L);
-            FloatVector b = vsplat(s[p0 + i]);
+            FloatVector x0 = FV.cast(FloatVector.fromArray(F, s, at)), x1 = FV.cast(FloatVector.fromArray(F, s, at + L));
+            FloatVector b = FV.cast(FloatVector.broadcast(F, s[p0 + i]));
             c00 = x0.fma(b, c00); c01 = x1.fma(b, c01);
-            b = vsplat(s[p1 + i]);
+            b = FV.cast(FloatVector.broadcast(F, s[p1 + i]));
             c10 = x0.fma(b, c10); c11 = x1.fma(b, c11);
-            b = vsplat(s[p2 + i]);
+            b = FV.cast(FloatVector.broadcast(F, s[p2 + i]));
             c20 = x0.fma(b, c20); c21 = x1.fma(b, c21);
-            b = vsplat(s[p3 + i]);
+            b = FV.cast(FloatVector.broadcast(F, s[p3 + i]));
             c30 = x0.fma(b, c30); c31 = x1.fma(b, c31);
-            b = vsplat(s[p4 + i]);
+            b = FV.cast(FloatVector.broadcast(F, s[p4 + i]));
             c40 = x0.fma(b, c40); c41 = x1.fma(b, c41);
-            b = vsplat(s[p5 + i]);
+            b = FV.cast(FloatVector.broadcast(F, s[p5 + i]));
             c50 = x0.fma(b, c50); c51 = x1.fma(b, c51);
         }
         c00.intoArray(s, acc); c01.intoArray(s, acc + L); c10.intoArray(s, acc + 2 * L); c11.intoArray(s, acc + 3 * L);
@@ -166,12 +164,12 @@ final class MatmulGemm {
 
     /** One widened weight row (at p) x two vectors of rows, with {@link #tile6x2}'s arithmetic per output. */
     private static void tile1x2(float[] s, int kc, int rp, int r, int p, int acc) {
-        FloatVector c0 = vzero(), c1 = vzero();
+        FloatVector c0 = FV.cast(FloatVector.zero(F)), c1 = FV.cast(FloatVector.zero(F));
         for (int i = 0; i < kc; i++) {
             int at = i * rp + r;
-            FloatVector b = vsplat(s[p + i]);
-            c0 = vload(s, at).fma(b, c0);
-            c1 = vload(s, at + L).fma(b, c1);
+            FloatVector b = FV.cast(FloatVector.broadcast(F, s[p + i]));
+            c0 = FV.cast(FloatVector.fromArray(F, s, at)).fma(b, c0);
+            c1 = FV.cast(FloatVector.fromArray(F, s, at + L)).fma(b, c1);
         }
         c0.intoArray(s, acc);
         c1.intoArray(s, acc + L);
@@ -179,8 +177,8 @@ final class MatmulGemm {
 
     /** One widened weight row (at p) x one vector of rows, with {@link #tile6x2}'s arithmetic per output. */
     private static void tile1x1(float[] s, int kc, int rp, int r, int p, int acc) {
-        FloatVector c = vzero();
-        for (int i = 0; i < kc; i++) c = vload(s, i * rp + r).fma(vsplat(s[p + i]), c);
+        FloatVector c = FV.cast(FloatVector.zero(F));
+        for (int i = 0; i < kc; i++) c = FV.cast(FloatVector.fromArray(F, s, i * rp + r)).fma(FV.cast(FloatVector.broadcast(F, s[p + i])), c);
         c.intoArray(s, acc);
     }
 }

@@ -4,6 +4,7 @@ import io.bloomj.tensor.DType;
 import io.bloomj.tensor.Q8_0;
 import io.bloomj.tensor.Weight;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -11,12 +12,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static io.bloomj.compute.cpu.Vectors.F;
-import static io.bloomj.compute.cpu.Vectors.vload;
-import static io.bloomj.compute.cpu.Vectors.vzero;
-import static io.bloomj.compute.cpu.Vectors.vints;
-import static io.bloomj.compute.cpu.Vectors.vfloats;
 import static io.bloomj.compute.cpu.Vectors.L;
 import static io.bloomj.compute.cpu.Vectors.LE;
+import static io.bloomj.compute.cpu.Vectors.FV;
+import static io.bloomj.compute.cpu.Vectors.IV;
+import static io.bloomj.compute.cpu.Vectors.SV;
+import static io.bloomj.compute.cpu.Vectors.S;
+import static io.bloomj.compute.cpu.Vectors.I;
+import static io.bloomj.compute.cpu.Vectors.PARTNER;
 
 /**
  * {@code y[r, o] = bias[o] + sum_i W[o, i] * x[r, i]} with x, y in fp32. bf16 matrices repacked
@@ -220,32 +223,32 @@ final class MatmulKernel {
      */
     private static void chunk4x2Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, int k, int from, int to,
                                      float[] acc, int ao) {
-        FloatVector a0 = vload(acc, ao), a1 = vload(acc, ao + L);
-        FloatVector a2 = vload(acc, ao + 2 * L), a3 = vload(acc, ao + 3 * L);
-        FloatVector c0 = vload(acc, ao + 4 * L), c1 = vload(acc, ao + 5 * L);
-        FloatVector c2 = vload(acc, ao + 6 * L), c3 = vload(acc, ao + 7 * L);
+        FloatVector a0 = FV.cast(FloatVector.fromArray(F, acc, ao)), a1 = FV.cast(FloatVector.fromArray(F, acc, ao + L));
+        FloatVector a2 = FV.cast(FloatVector.fromArray(F, acc, ao + 2 * L)), a3 = FV.cast(FloatVector.fromArray(F, acc, ao + 3 * L));
+        FloatVector c0 = FV.cast(FloatVector.fromArray(F, acc, ao + 4 * L)), c1 = FV.cast(FloatVector.fromArray(F, acc, ao + 5 * L));
+        FloatVector c2 = FV.cast(FloatVector.fromArray(F, acc, ao + 6 * L)), c3 = FV.cast(FloatVector.fromArray(F, acc, ao + 7 * L));
         int pb = pa + k;
         for (int i = from; i < to; i += 2 * L) {
-            FloatVector xe = vload(xp, pa + i), xo = vload(xp, pa + i + L);
-            FloatVector ze = vload(xp, pb + i), zo = vload(xp, pb + i + L);
+            FloatVector xe = FV.cast(FloatVector.fromArray(F, xp, pa + i)), xo = FV.cast(FloatVector.fromArray(F, xp, pa + i + L));
+            FloatVector ze = FV.cast(FloatVector.fromArray(F, xp, pb + i)), zo = FV.cast(FloatVector.fromArray(F, xp, pb + i + L));
             long b = 2L * i;
-            IntVector p = vints(w, w0 + b);
-            FloatVector lo = vfloats(p.lanewise(VectorOperators.LSHL, 16)), hi = vfloats(p.and(HIGH_HALF));
+            IntVector p = IV.cast(IntVector.fromMemorySegment(I, w, w0 + b, LE));
+            FloatVector lo = FV.cast(IV.cast(p.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()), hi = FV.cast(IV.cast(p.and(HIGH_HALF)).reinterpretAsFloats());
             a0 = lo.fma(xe, hi.fma(xo, a0));
             c0 = lo.fma(ze, hi.fma(zo, c0));
-            p = vints(w, w1 + b);
-            lo = vfloats(p.lanewise(VectorOperators.LSHL, 16));
-            hi = vfloats(p.and(HIGH_HALF));
+            p = IV.cast(IntVector.fromMemorySegment(I, w, w1 + b, LE));
+            lo = FV.cast(IV.cast(p.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats());
+            hi = FV.cast(IV.cast(p.and(HIGH_HALF)).reinterpretAsFloats());
             a1 = lo.fma(xe, hi.fma(xo, a1));
             c1 = lo.fma(ze, hi.fma(zo, c1));
-            p = vints(w, w2 + b);
-            lo = vfloats(p.lanewise(VectorOperators.LSHL, 16));
-            hi = vfloats(p.and(HIGH_HALF));
+            p = IV.cast(IntVector.fromMemorySegment(I, w, w2 + b, LE));
+            lo = FV.cast(IV.cast(p.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats());
+            hi = FV.cast(IV.cast(p.and(HIGH_HALF)).reinterpretAsFloats());
             a2 = lo.fma(xe, hi.fma(xo, a2));
             c2 = lo.fma(ze, hi.fma(zo, c2));
-            p = vints(w, w3 + b);
-            lo = vfloats(p.lanewise(VectorOperators.LSHL, 16));
-            hi = vfloats(p.and(HIGH_HALF));
+            p = IV.cast(IntVector.fromMemorySegment(I, w, w3 + b, LE));
+            lo = FV.cast(IV.cast(p.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats());
+            hi = FV.cast(IV.cast(p.and(HIGH_HALF)).reinterpretAsFloats());
             a3 = lo.fma(xe, hi.fma(xo, a3));
             c3 = lo.fma(ze, hi.fma(zo, c3));
         }
@@ -262,15 +265,23 @@ final class MatmulKernel {
     /** {@link #chunk4x2Bf16} for one input. */
     private static void chunk4Bf16(MemorySegment w, long w0, long w1, long w2, long w3, float[] xp, int pa, int from, int to,
                                    float[] acc, int ao) {
-        FloatVector a0 = vload(acc, ao), a1 = vload(acc, ao + L);
-        FloatVector a2 = vload(acc, ao + 2 * L), a3 = vload(acc, ao + 3 * L);
+        FloatVector a0 = FV.cast(FloatVector.fromArray(F, acc, ao)), a1 = FV.cast(FloatVector.fromArray(F, acc, ao + L));
+        FloatVector a2 = FV.cast(FloatVector.fromArray(F, acc, ao + 2 * L)), a3 = FV.cast(FloatVector.fromArray(F, acc, ao + 3 * L));
         for (int i = from; i < to; i += 2 * L) {
-            FloatVector xe = vload(xp, pa + i), xo = vload(xp, pa + i + L);
+            FloatVector xe = FV.cast(FloatVector.fromArray(F, xp, pa + i)), xo = FV.cast(FloatVector.fromArray(F, xp, pa + i + L));
             long b = 2L * i;
-            a0 = pairFma(w, w0 + b, xe, xo, a0);
-            a1 = pairFma(w, w1 + b, xe, xo, a1);
-            a2 = pairFma(w, w2 + b, xe, xo, a2);
-            a3 = pairFma(w, w3 + b, xe, xo, a3);
+            IntVector p0 = IV.cast(IntVector.fromMemorySegment(I, w, w0 + b, LE));
+            a0 = FV.cast(IV.cast(p0.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p0.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a0));
+            IntVector p1 = IV.cast(IntVector.fromMemorySegment(I, w, w1 + b, LE));
+            a1 = FV.cast(IV.cast(p1.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p1.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a1));
+            IntVector p2 = IV.cast(IntVector.fromMemorySegment(I, w, w2 + b, LE));
+            a2 = FV.cast(IV.cast(p2.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p2.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a2));
+            IntVector p3 = IV.cast(IntVector.fromMemorySegment(I, w, w3 + b, LE));
+            a3 = FV.cast(IV.cast(p3.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p3.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a3));
         }
         a0.intoArray(acc, ao);
         a1.intoArray(acc, ao + L);
@@ -333,16 +344,24 @@ final class MatmulKernel {
      */
     private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, int xpOff, float[] x, int xOff,
                                  int k, float[] y, int y0, int y1, int y2, int y3, float[] t, int tOff) {
-        FloatVector a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+        FloatVector a0 = FV.cast(FloatVector.zero(F)), a1 = FV.cast(FloatVector.zero(F)), a2 = FV.cast(FloatVector.zero(F)), a3 = FV.cast(FloatVector.zero(F));
         int blocks = k - k % (2 * L);
         for (int i = 0; i < blocks; i += 2 * L) {
-            FloatVector xe = vload(xp, xpOff + i);
-            FloatVector xo = vload(xp, xpOff + i + L);
+            FloatVector xe = FV.cast(FloatVector.fromArray(F, xp, xpOff + i));
+            FloatVector xo = FV.cast(FloatVector.fromArray(F, xp, xpOff + i + L));
             long b = 2L * i;
-            a0 = pairFma(w, off + b, xe, xo, a0);
-            a1 = pairFma(w, o1 + b, xe, xo, a1);
-            a2 = pairFma(w, o2 + b, xe, xo, a2);
-            a3 = pairFma(w, o3 + b, xe, xo, a3);
+            IntVector p0 = IV.cast(IntVector.fromMemorySegment(I, w, off + b, LE));
+            a0 = FV.cast(IV.cast(p0.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p0.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a0));
+            IntVector p1 = IV.cast(IntVector.fromMemorySegment(I, w, o1 + b, LE));
+            a1 = FV.cast(IV.cast(p1.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p1.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a1));
+            IntVector p2 = IV.cast(IntVector.fromMemorySegment(I, w, o2 + b, LE));
+            a2 = FV.cast(IV.cast(p2.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p2.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a2));
+            IntVector p3 = IV.cast(IntVector.fromMemorySegment(I, w, o3 + b, LE));
+            a3 = FV.cast(IV.cast(p3.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
+                    .fma(xe, FV.cast(IV.cast(p3.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a3));
         }
         a0.intoArray(t, tOff);
         a1.intoArray(t, tOff + L);
@@ -366,22 +385,22 @@ final class MatmulKernel {
 
     private static final IntVector HIGH_HALF = IntVector.broadcast(Vectors.I, 0xFFFF0000);
 
-    private static FloatVector pairFma(MemorySegment w, long off, FloatVector even, FloatVector odd, FloatVector acc) {
-        IntVector pairs = vints(w, off);
-        FloatVector lo = vfloats(pairs.lanewise(VectorOperators.LSHL, 16));
-        FloatVector hi = vfloats(pairs.and(HIGH_HALF));
-        return lo.fma(even, hi.fma(odd, acc));
-    }
 
     private static float dotBf16(MemorySegment w, long off, float[] x, int xOff, int k) {
         int i = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = vzero();
+            FloatVector acc = FV.cast(FloatVector.zero(F));
             for (int bound = F.loopBound(k); i < bound; i += L) {
-                acc = Vectors.loadBf16(w, off + 2L * i).fma(vload(x, xOff + i), acc);
+                IntVector h = IV.cast(SV.cast(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).convertShape(VectorOperators.S2I, I, 0));
+                acc = FV.cast(IV.cast(h.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(FV.cast(FloatVector.fromArray(F, x, xOff + i)), acc);
             }
-            sum = Vectors.sum(acc);
+            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
+            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
+            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
+            acc = acc.add(acc.rearrange(PARTNER[2]));
+            acc = acc.add(acc.rearrange(PARTNER[1]));
+            sum = acc.lane(0);
         }
         for (; i < k; i++) sum += Vectors.bf16(w.get(SHORT, off + 2L * i)) * x[xOff + i];
         return sum;
@@ -395,11 +414,16 @@ final class MatmulKernel {
         int i = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = vzero();
+            FloatVector acc = FV.cast(FloatVector.zero(F));
             for (int bound = F.loopBound(k); i < bound; i += L) {
-                acc = vload(w, off + 4L * i).fma(vload(x, xOff + i), acc);
+                acc = FV.cast(FloatVector.fromMemorySegment(F, w, off + 4L * i, LE)).fma(FV.cast(FloatVector.fromArray(F, x, xOff + i)), acc);
             }
-            sum = Vectors.sum(acc);
+            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
+            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
+            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
+            acc = acc.add(acc.rearrange(PARTNER[2]));
+            acc = acc.add(acc.rearrange(PARTNER[1]));
+            sum = acc.lane(0);
         }
         for (; i < k; i++) sum += w.get(FLOAT, off + 4L * i) * x[xOff + i];
         return sum;
@@ -410,11 +434,16 @@ final class MatmulKernel {
         int i = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
-            FloatVector acc = vzero();
+            FloatVector acc = FV.cast(FloatVector.zero(F));
             for (int bound = F.loopBound(k); i < bound; i += L) {
-                acc = vload(a, aOff + i).fma(vload(b, bOff + i), acc);
+                acc = FV.cast(FloatVector.fromArray(F, a, aOff + i)).fma(FV.cast(FloatVector.fromArray(F, b, bOff + i)), acc);
             }
-            sum = Vectors.sum(acc);
+            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
+            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
+            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
+            acc = acc.add(acc.rearrange(PARTNER[2]));
+            acc = acc.add(acc.rearrange(PARTNER[1]));
+            sum = acc.lane(0);
         }
         for (; i < k; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
@@ -437,7 +466,7 @@ final class MatmulKernel {
             float d = scale(s, sBase + c / Q8_0.BLOCK);
             int i = c;
             if (Vectors.ENABLED) {
-                for (; i + L <= blockEnd; i += L) Vectors.loadI8(v, vBase + i).mul(d).intoArray(dst, dOff + i - col0);
+                for (; i + L <= blockEnd; i += L) Vectors.widenI8(v, vBase + i, d, dst, dOff + i - col0);
             }
             for (; i < blockEnd; i++) dst[dOff + i - col0] = v.get(ValueLayout.JAVA_BYTE, vBase + i) * d;
             c = blockEnd;
@@ -451,7 +480,7 @@ final class MatmulKernel {
                 int i = 0;
                 if (Vectors.ENABLED) {
                     for (int bound = F.loopBound(count); i < bound; i += L) {
-                        Vectors.loadBf16(seg, off + 2L * i).intoArray(dst, dOff + i);
+                        Vectors.widenBf16(seg, off + 2L * i, dst, dOff + i);
                     }
                 }
                 for (; i < count; i++) dst[dOff + i] = Vectors.bf16(seg.get(SHORT, off + 2L * i));

@@ -50,26 +50,6 @@ final class MatmulPanels {
 
     private MatmulPanels() {}
 
-    private static FloatVector load8(float[] a, int i) {
-        return F8_CLASS.cast(FloatVector.fromArray(F8, a, i));
-    }
-
-    private static FloatVector splat8(float v) {
-        return F8_CLASS.cast(FloatVector.broadcast(F8, v));
-    }
-
-    private static FloatVector zero8() {
-        return F8_CLASS.cast(FloatVector.zero(F8));
-    }
-
-    private static IntVector ints8(MemorySegment w, long offset) {
-        return I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, offset, LE));
-    }
-
-    private static FloatVector floats8(IntVector v) {
-        return F8_CLASS.cast(v.reinterpretAsFloats());
-    }
-
     /** Whether this machine has 256-bit float vectors to run the panels with (else the in-place kernels run). */
     static boolean supported() {
         return Vectors.ENABLED && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
@@ -175,31 +155,31 @@ final class MatmulPanels {
 
     /** Two panels at {@code a} and {@code a + pb}, four rows of x (stride k) from {@code x0}, column pairs {@code [c0, c1)}. */
     private static void tile2x4(MemorySegment w, long a, long pb, float[] x, int x0, int k, int c0, int c1, float[] acc, int ao) {
-        FloatVector a0 = load8(acc, ao), b0 = load8(acc, ao + 8);
-        FloatVector a1 = load8(acc, ao + 16), b1 = load8(acc, ao + 24);
-        FloatVector a2 = load8(acc, ao + 32), b2 = load8(acc, ao + 40);
-        FloatVector a3 = load8(acc, ao + 48), b3 = load8(acc, ao + 56);
+        FloatVector a0 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao)), b0 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 8));
+        FloatVector a1 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 16)), b1 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 24));
+        FloatVector a2 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 32)), b2 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 40));
+        FloatVector a3 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 48)), b3 = F8_CLASS.cast(FloatVector.fromArray(F8, acc, ao + 56));
         long b = a + pb;
         int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
         for (int j = c0; j < c1; j++) {
             long off = (long) PAIR_BYTES * j;
-            IntVector u = ints8(w, a + off), v = ints8(w, b + off);
-            FloatVector ue = floats8(u.lanewise(VectorOperators.LSHL, 16)), uo = floats8(u.and(HIGH));
-            FloatVector ve = floats8(v.lanewise(VectorOperators.LSHL, 16)), vo = floats8(v.and(HIGH));
+            IntVector u = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, a + off, LE)), v = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, b + off, LE));
+            FloatVector ue = F8_CLASS.cast(I8_CLASS.cast(u.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()), uo = F8_CLASS.cast(I8_CLASS.cast(u.and(HIGH)).reinterpretAsFloats());
+            FloatVector ve = F8_CLASS.cast(I8_CLASS.cast(v.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()), vo = F8_CLASS.cast(I8_CLASS.cast(v.and(HIGH)).reinterpretAsFloats());
             int i = 2 * j;
-            FloatVector e = splat8(x[x0 + i]), o = splat8(x[x0 + i + 1]);
+            FloatVector e = F8_CLASS.cast(FloatVector.broadcast(F8, x[x0 + i])), o = F8_CLASS.cast(FloatVector.broadcast(F8, x[x0 + i + 1]));
             a0 = uo.fma(o, ue.fma(e, a0));
             b0 = vo.fma(o, ve.fma(e, b0));
-            e = splat8(x[x1 + i]);
-            o = splat8(x[x1 + i + 1]);
+            e = F8_CLASS.cast(FloatVector.broadcast(F8, x[x1 + i]));
+            o = F8_CLASS.cast(FloatVector.broadcast(F8, x[x1 + i + 1]));
             a1 = uo.fma(o, ue.fma(e, a1));
             b1 = vo.fma(o, ve.fma(e, b1));
-            e = splat8(x[x2 + i]);
-            o = splat8(x[x2 + i + 1]);
+            e = F8_CLASS.cast(FloatVector.broadcast(F8, x[x2 + i]));
+            o = F8_CLASS.cast(FloatVector.broadcast(F8, x[x2 + i + 1]));
             a2 = uo.fma(o, ue.fma(e, a2));
             b2 = vo.fma(o, ve.fma(e, b2));
-            e = splat8(x[x3 + i]);
-            o = splat8(x[x3 + i + 1]);
+            e = F8_CLASS.cast(FloatVector.broadcast(F8, x[x3 + i]));
+            o = F8_CLASS.cast(FloatVector.broadcast(F8, x[x3 + i + 1]));
             a3 = uo.fma(o, ue.fma(e, a3));
             b3 = vo.fma(o, ve.fma(e, b3));
         }
@@ -215,15 +195,15 @@ final class MatmulPanels {
 
     /** {@link #tile4x1} for two panels (decode's last two). */
     private static void tile2x1(MemorySegment w, long a, long pb, float[] x, int x0, int k2, float[] acc) {
-        FloatVector a0 = zero8(), b0 = a0;
+        FloatVector a0 = F8_CLASS.cast(FloatVector.zero(F8)), b0 = a0;
         long b = a + pb;
         for (int j = 0; j < k2; j++) {
             long off = (long) PAIR_BYTES * j;
-            IntVector u = ints8(w, a + off), v = ints8(w, b + off);
+            IntVector u = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, a + off, LE)), v = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, b + off, LE));
             int i = 2 * j;
-            FloatVector e = splat8(x[x0 + i]), o = splat8(x[x0 + i + 1]);
-            a0 = floats8(u.and(HIGH)).fma(o, floats8(u.lanewise(VectorOperators.LSHL, 16)).fma(e, a0));
-            b0 = floats8(v.and(HIGH)).fma(o, floats8(v.lanewise(VectorOperators.LSHL, 16)).fma(e, b0));
+            FloatVector e = F8_CLASS.cast(FloatVector.broadcast(F8, x[x0 + i])), o = F8_CLASS.cast(FloatVector.broadcast(F8, x[x0 + i + 1]));
+            a0 = F8_CLASS.cast(I8_CLASS.cast(u.and(HIGH)).reinterpretAsFloats()).fma(o, F8_CLASS.cast(I8_CLASS.cast(u.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(e, a0));
+            b0 = F8_CLASS.cast(I8_CLASS.cast(v.and(HIGH)).reinterpretAsFloats()).fma(o, F8_CLASS.cast(I8_CLASS.cast(v.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(e, b0));
         }
         a0.intoArray(acc, 0);
         b0.intoArray(acc, 8);
@@ -231,20 +211,20 @@ final class MatmulPanels {
 
     /** Four panels from {@code a} against one row over all {@code k2} column pairs: decode, four weight streams in flight. */
     private static void tile4x1(MemorySegment w, long a, long pb, float[] x, int x0, int k2, float[] acc) {
-        FloatVector s0 = zero8(), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector s0 = F8_CLASS.cast(FloatVector.zero(F8)), s1 = s0, s2 = s0, s3 = s0;
         long b = a + pb, c = b + pb, d = c + pb;
         for (int j = 0; j < k2; j++) {
             long off = (long) PAIR_BYTES * j;
             int i = 2 * j;
-            FloatVector e = splat8(x[x0 + i]), o = splat8(x[x0 + i + 1]);
-            IntVector v = ints8(w, a + off);
-            s0 = floats8(v.and(HIGH)).fma(o, floats8(v.lanewise(VectorOperators.LSHL, 16)).fma(e, s0));
-            v = ints8(w, b + off);
-            s1 = floats8(v.and(HIGH)).fma(o, floats8(v.lanewise(VectorOperators.LSHL, 16)).fma(e, s1));
-            v = ints8(w, c + off);
-            s2 = floats8(v.and(HIGH)).fma(o, floats8(v.lanewise(VectorOperators.LSHL, 16)).fma(e, s2));
-            v = ints8(w, d + off);
-            s3 = floats8(v.and(HIGH)).fma(o, floats8(v.lanewise(VectorOperators.LSHL, 16)).fma(e, s3));
+            FloatVector e = F8_CLASS.cast(FloatVector.broadcast(F8, x[x0 + i])), o = F8_CLASS.cast(FloatVector.broadcast(F8, x[x0 + i + 1]));
+            IntVector v = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, a + off, LE));
+            s0 = F8_CLASS.cast(I8_CLASS.cast(v.and(HIGH)).reinterpretAsFloats()).fma(o, F8_CLASS.cast(I8_CLASS.cast(v.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(e, s0));
+            v = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, b + off, LE));
+            s1 = F8_CLASS.cast(I8_CLASS.cast(v.and(HIGH)).reinterpretAsFloats()).fma(o, F8_CLASS.cast(I8_CLASS.cast(v.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(e, s1));
+            v = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, c + off, LE));
+            s2 = F8_CLASS.cast(I8_CLASS.cast(v.and(HIGH)).reinterpretAsFloats()).fma(o, F8_CLASS.cast(I8_CLASS.cast(v.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(e, s2));
+            v = I8_CLASS.cast(IntVector.fromMemorySegment(I8, w, d + off, LE));
+            s3 = F8_CLASS.cast(I8_CLASS.cast(v.and(HIGH)).reinterpretAsFloats()).fma(o, F8_CLASS.cast(I8_CLASS.cast(v.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).fma(e, s3));
         }
         s0.intoArray(acc, 0);
         s1.intoArray(acc, 8);

@@ -73,27 +73,6 @@ final class Q8Gemv {
 
     private Q8Gemv() {}
 
-    private static FloatVector load(float[] a, int i) {
-        return F_CLASS.cast(FloatVector.fromArray(F, a, i));
-    }
-
-    private static FloatVector splat(float v) {
-        return F_CLASS.cast(FloatVector.broadcast(F, v));
-    }
-
-    private static FloatVector zero() {
-        return F_CLASS.cast(FloatVector.zero(F));
-    }
-
-    private static IntVector ints(MemorySegment w, long offset) {
-        return I_CLASS.cast(IntVector.fromMemorySegment(I, w, offset, LE));
-    }
-
-    /** The lanes of {@code v} converted to float. */
-    private static FloatVector toFloats(IntVector v) {
-        return F_CLASS.cast(v.convert(VectorOperators.I2F, 0));
-    }
-
     /** Whether the vector kernel runs for rows of {@code k} values (at least one full block, 256-bit vectors). */
     static boolean supported(int k) {
         return Vectors.ENABLED && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256 && k >= BLOCK;
@@ -167,13 +146,25 @@ final class Q8Gemv {
         MemorySegment v = w.data();
         int k = w.cols();
         long va = (long) ra * k, vb = (long) rb * k;
-        FloatVector a = zero(), c = zero();
+        FloatVector a = F_CLASS.cast(FloatVector.zero(F)), c = F_CLASS.cast(FloatVector.zero(F));
         for (int b = 0; b < full; b++) {
             int i = b * BLOCK, pi = pOff + i;
-            FloatVector x0 = load(p, pi), x1 = load(p, pi + LANES);
-            FloatVector x2 = load(p, pi + 2 * LANES), x3 = load(p, pi + 3 * LANES);
-            a = blockSum(ints(v, va + i), x0, x1, x2, x3).fma(splat(sc[scA + b]), a);
-            c = blockSum(ints(v, vb + i), x0, x1, x2, x3).fma(splat(sc[scB + b]), c);
+            FloatVector x0 = F_CLASS.cast(FloatVector.fromArray(F, p, pi)), x1 = F_CLASS.cast(FloatVector.fromArray(F, p, pi + LANES));
+            FloatVector x2 = F_CLASS.cast(FloatVector.fromArray(F, p, pi + 2 * LANES)), x3 = F_CLASS.cast(FloatVector.fromArray(F, p, pi + 3 * LANES));
+            // blockSum of the class comment, written out: no vector crosses a call, so nothing is boxed if C2 runs out of inlining budget
+            IntVector qa = I_CLASS.cast(IntVector.fromMemorySegment(I, v, va + i, LE)).lanewise(VectorOperators.XOR, BIAS);
+            IntVector qc = I_CLASS.cast(IntVector.fromMemorySegment(I, v, vb + i, LE)).lanewise(VectorOperators.XOR, BIAS);
+            FloatVector fa0 = F_CLASS.cast(I_CLASS.cast(qa.and(BYTE0)).convert(VectorOperators.I2F, 0));
+            FloatVector fa1 = F_CLASS.cast(I_CLASS.cast(qa.and(BYTE1)).convert(VectorOperators.I2F, 0));
+            FloatVector fa2 = F_CLASS.cast(I_CLASS.cast(qa.and(BYTE2)).convert(VectorOperators.I2F, 0));
+            FloatVector fa3 = F_CLASS.cast(I_CLASS.cast(qa.and(BYTE3)).convert(VectorOperators.I2F, 0));
+            FloatVector fc0 = F_CLASS.cast(I_CLASS.cast(qc.and(BYTE0)).convert(VectorOperators.I2F, 0));
+            FloatVector fc1 = F_CLASS.cast(I_CLASS.cast(qc.and(BYTE1)).convert(VectorOperators.I2F, 0));
+            FloatVector fc2 = F_CLASS.cast(I_CLASS.cast(qc.and(BYTE2)).convert(VectorOperators.I2F, 0));
+            FloatVector fc3 = F_CLASS.cast(I_CLASS.cast(qc.and(BYTE3)).convert(VectorOperators.I2F, 0));
+            FloatVector sa = F_CLASS.cast(FloatVector.broadcast(F, sc[scA + b])), sb = F_CLASS.cast(FloatVector.broadcast(F, sc[scB + b]));
+            a = fa1.fma(x1, fa0.mul(x0)).add(fa3.fma(x3, fa2.mul(x2))).fma(sa, a);
+            c = fc1.fma(x1, fc0.mul(x0)).add(fc3.fma(x3, fc2.mul(x2))).fma(sb, c);
         }
         // Lanes go through scratch: finish takes no vectors, so C2 need not inline it (twice) to keep them unboxed.
         a.intoArray(sc, tmp);
@@ -182,23 +173,13 @@ final class Q8Gemv {
         y[yOff + rb] = finish(w, rb, sumAt(sc, tmp), sc, scB, p, pOff, full, tmp, x, xOff);
     }
 
-    /** One block of a row (32 int8 in one int vector) times the packed x, lane-wise; see the class comment. */
-    private static FloatVector blockSum(IntVector q, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3) {
-        IntVector u = I_CLASS.cast(q).lanewise(VectorOperators.XOR, BIAS);
-        FloatVector f0 = toFloats(u.and(BYTE0));
-        FloatVector f1 = toFloats(u.and(BYTE1));
-        FloatVector f2 = toFloats(u.and(BYTE2));
-        FloatVector f3 = toFloats(u.and(BYTE3));
-        return f1.fma(x1, f0.mul(x0)).add(f3.fma(x3, f2.mul(x2)));
-    }
-
     /** A row's total from its block sums' total {@code t}: the +128 correction taken back, and a last partial block added. */
     private static float finish(Weight w, int r, float t, float[] sc, int scOff, float[] p, int pOff, int full, int tmp,
                                 float[] x, int xOff) {
         int corr = pOff + full * BLOCK, b = 0;
-        FloatVector cv = zero();
+        FloatVector cv = F_CLASS.cast(FloatVector.zero(F));
         for (; b + LANES <= full; b += LANES) {
-            cv = load(sc, scOff + b).fma(load(p, corr + b), cv);
+            cv = F_CLASS.cast(FloatVector.fromArray(F, sc, scOff + b)).fma(F_CLASS.cast(FloatVector.fromArray(F, p, corr + b)), cv);
         }
         cv.intoArray(sc, tmp);
         float c = sumAt(sc, tmp);
@@ -249,13 +230,13 @@ final class Q8Gemv {
         MemorySegment v = w.data(), s = w.scales();
         long vBase = (long) row * k, sBase = (long) row * blocks * 2;
         for (int b = 0; b < full; b++) {
-            FloatVector d = splat(Float.float16ToFloat(s.get(SHORT, sBase + 2L * b)));
-            IntVector q = ints(v, vBase + (long) b * BLOCK);
+            FloatVector d = F_CLASS.cast(FloatVector.broadcast(F, Float.float16ToFloat(s.get(SHORT, sBase + 2L * b))));
+            IntVector q = I_CLASS.cast(IntVector.fromMemorySegment(I, v, vBase + (long) b * BLOCK, LE));
             int at = dOff + b * BLOCK;
-            toFloats(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at);
-            toFloats(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at + LANES);
-            toFloats(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at + 2 * LANES);
-            toFloats(q.lanewise(VectorOperators.ASHR, 24)).mul(d).intoArray(dst, at + 3 * LANES);
+            F_CLASS.cast(I_CLASS.cast(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at);
+            F_CLASS.cast(I_CLASS.cast(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + LANES);
+            F_CLASS.cast(I_CLASS.cast(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + 2 * LANES);
+            F_CLASS.cast(I_CLASS.cast(q.lanewise(VectorOperators.ASHR, 24)).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, at + 3 * LANES);
         }
         if (full < blocks) {
             float d = Float.float16ToFloat(s.get(SHORT, sBase + 2L * full));

@@ -20,6 +20,18 @@ public final class ThreadTeam implements AutoCloseable {
         void run(int start, int end, int worker);
     }
 
+    /**
+     * A loop body that gets its per-call state as an argument ({@code context}, for example the step)
+     * instead of capturing it: a plan builds its bodies once, so a step's loops allocate nothing (a
+     * capturing lambda is a new object per call, since the team keeps a reference to it).
+     */
+    @FunctionalInterface
+    public interface ContextTask<C> {
+        void run(C context, int start, int end, int worker);
+    }
+
+    private static final ContextTask<RangeTask> RANGE = (t, start, end, worker) -> t.run(start, end, worker);
+
     private static final int SPINS_BEFORE_PARK = 1 << 16;
 
     private final int size;
@@ -31,7 +43,8 @@ public final class ThreadTeam implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
     // Written by the caller before the volatile generation bump; read by workers after seeing it.
-    private RangeTask task;
+    private ContextTask<Object> task;
+    private Object context;
     private int count;
     private int grain;
 
@@ -55,14 +68,21 @@ public final class ThreadTeam implements AutoCloseable {
      * chunk a multiple of {@code grain} (but the last). Returns when every chunk is done; a
      * failure in any chunk is rethrown here.
      */
-    public synchronized void parallelFor(int count, int grain, RangeTask task) {
+    public void parallelFor(int count, int grain, RangeTask task) {
+        parallelFor(count, grain, task, RANGE);
+    }
+
+    /** {@link #parallelFor(int, int, RangeTask)} with {@code context} handed to every chunk of {@code task}. */
+    @SuppressWarnings("unchecked")
+    public synchronized <C> void parallelFor(int count, int grain, C context, ContextTask<? super C> task) {
         if (closed) throw new ClosedException("the CPU backend");
         if (count <= 0) return;
         if (size == 1 || count <= grain) {
-            task.run(0, count, 0);
+            task.run(context, 0, count, 0);
             return;
         }
-        this.task = task;
+        this.task = (ContextTask<Object>) task;
+        this.context = context;
         this.count = count;
         this.grain = grain;
         failure = null;
@@ -80,6 +100,7 @@ public final class ThreadTeam implements AutoCloseable {
             else Thread.yield();
         }
         this.task = null;
+        this.context = null;
         Throwable f = failure;
         if (f != null) {
             if (f instanceof RuntimeException r) throw r;
@@ -92,7 +113,7 @@ public final class ThreadTeam implements AutoCloseable {
         int units = (count + grain - 1) / grain;
         int start = (int) ((long) units * index / size) * grain;
         int end = Math.min(count, (int) ((long) units * (index + 1) / size) * grain);
-        if (start < end) task.run(start, end, index);
+        if (start < end) task.run(context, start, end, index);
     }
 
     private void work(int index) {

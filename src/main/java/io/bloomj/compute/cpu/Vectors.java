@@ -49,76 +49,31 @@ final class Vectors {
     // exact class while it parses, so no kernel depends on a profile.
 
     @SuppressWarnings("unchecked")
-    private static final Class<FloatVector> F_CLASS = (Class<FloatVector>) (Class<?>) F.vectorType();
+    static final Class<FloatVector> FV = (Class<FloatVector>) (Class<?>) F.vectorType();
     @SuppressWarnings("unchecked")
-    private static final Class<IntVector> I_CLASS = (Class<IntVector>) (Class<?>) I.vectorType();
+    static final Class<IntVector> IV = (Class<IntVector>) (Class<?>) I.vectorType();
     @SuppressWarnings("unchecked")
-    private static final Class<ShortVector> S_CLASS = (Class<ShortVector>) (Class<?>) S.vectorType();
+    static final Class<ShortVector> SV = (Class<ShortVector>) (Class<?>) S.vectorType();
     @SuppressWarnings("unchecked")
-    private static final Class<ByteVector> B_CLASS = (Class<ByteVector>) (Class<?>) B.vectorType();
-
-    /** {@code v} typed as {@link #F}'s concrete class (see above). */
-    static FloatVector exact(FloatVector v) {
-        return F_CLASS.cast(v);
-    }
-
-    /** {@code v} typed as {@link #I}'s concrete class (see above). */
-    static IntVector exact(IntVector v) {
-        return I_CLASS.cast(v);
-    }
-
-    /** {@code L} floats at {@code a[i..]}. */
-    static FloatVector vload(float[] a, int i) {
-        return F_CLASS.cast(FloatVector.fromArray(F, a, i));
-    }
-
-    /** {@code L} little-endian fp32 values at byte {@code offset}. */
-    static FloatVector vload(MemorySegment seg, long offset) {
-        return F_CLASS.cast(FloatVector.fromMemorySegment(F, seg, offset, LE));
-    }
-
-    /** {@code L} little-endian ints at byte {@code offset}. */
-    static IntVector vints(MemorySegment seg, long offset) {
-        return I_CLASS.cast(IntVector.fromMemorySegment(I, seg, offset, LE));
-    }
-
-    /** {@code v} in every lane. */
-    static FloatVector vsplat(float v) {
-        return F_CLASS.cast(FloatVector.broadcast(F, v));
-    }
-
-    /** Zero in every lane. */
-    static FloatVector vzero() {
-        return F_CLASS.cast(FloatVector.zero(F));
-    }
-
-    /** The bits of {@code v}'s lanes as floats. */
-    static FloatVector vfloats(IntVector v) {
-        return F_CLASS.cast(v.reinterpretAsFloats());
-    }
-
-    /** The bits of {@code v}'s lanes as ints. */
-    static IntVector vbits(FloatVector v) {
-        return I_CLASS.cast(v.reinterpretAsInts());
-    }
+    static final Class<ByteVector> BV = (Class<ByteVector>) (Class<?>) B.vectorType();
 
     /**
-     * {@code L} bf16 values at byte {@code offset}, widened to fp32.
+     * {@code L} bf16 values at byte {@code offset}, widened to fp32 into {@code dst[at..]}.
      * <pre>
      * bf16:            s eeeeeeee mmmmmmm
      * fp32: s eeeeeeee mmmmmmm 0000000000000000   (the same bits, shifted left by 16)
      * </pre>
      */
-    static FloatVector loadBf16(MemorySegment seg, long offset) {
-        ShortVector h = S_CLASS.cast(ShortVector.fromMemorySegment(S, seg, offset, LE));
-        return vfloats(I_CLASS.cast(h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16));
+    static void widenBf16(MemorySegment seg, long offset, float[] dst, int at) {
+        IntVector h = IV.cast(SV.cast(ShortVector.fromMemorySegment(S, seg, offset, LE)).convertShape(VectorOperators.S2I, I, 0));
+        FV.cast(IV.cast(h.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()).intoArray(dst, at);
     }
 
-    /** {@code L} int8 values at byte {@code offset}, widened to fp32 (Q8_0 values before their block scale). */
-    static FloatVector loadI8(MemorySegment seg, long offset) {
-        ByteVector v = B_CLASS.cast(B.length() == L ? ByteVector.fromMemorySegment(B, seg, offset, LE)
+    /** {@code L} int8 values at byte {@code offset} times {@code scale} (a Q8_0 block's), into {@code dst[at..]}. */
+    static void widenI8(MemorySegment seg, long offset, float scale, float[] dst, int at) {
+        ByteVector v = BV.cast(B.length() == L ? ByteVector.fromMemorySegment(B, seg, offset, LE)
                 : ByteVector.fromMemorySegment(B, seg, offset, LE, B_FIRST_L));   // reads only the L bytes asked
-        return F_CLASS.cast(v.convertShape(VectorOperators.B2F, F, 0));
+        FV.cast(v.convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(dst, at);
     }
 
     /**
@@ -131,7 +86,7 @@ final class Vectors {
      * @param tmp at least {@link #L} floats of scratch
      */
     static float sum(FloatVector v, float[] tmp) {
-        exact(v).intoArray(tmp, 0);
+        FV.cast(v).intoArray(tmp, 0);
         return sumAt(tmp, 0);
     }
 
@@ -144,7 +99,7 @@ final class Vectors {
     }
 
     // i -> i ^ h for h = L/2, L/4, ..., 1: each lane's partner in sum()'s tree; and the lanes (i & h) != 0.
-    private static final VectorShuffle<Float>[] PARTNER = partners();
+    static final VectorShuffle<Float>[] PARTNER = partners();
     private static final jdk.incubator.vector.VectorMask<Float>[] UPPER = uppers();
 
     @SuppressWarnings("unchecked")
@@ -180,8 +135,8 @@ final class Vectors {
      * C2 does not inline (large kernels hit its node budget) boxes them. Needs L >= 4.
      */
     static void sum4At(float[] t, int off) {
-        FloatVector a = vload(t, off), b = vload(t, off + L);
-        FloatVector c = vload(t, off + 2 * L), d = vload(t, off + 3 * L);
+        FloatVector a = FV.cast(FloatVector.fromArray(F, t, off)), b = FV.cast(FloatVector.fromArray(F, t, off + L));
+        FloatVector c = FV.cast(FloatVector.fromArray(F, t, off + 2 * L)), d = FV.cast(FloatVector.fromArray(F, t, off + 3 * L));
         int h = L / 2;
         FloatVector ab = a.add(a.rearrange(PARTNER[h])).blend(b.add(b.rearrange(PARTNER[h])), UPPER[h]);
         FloatVector cd = c.add(c.rearrange(PARTNER[h])).blend(d.add(d.rearrange(PARTNER[h])), UPPER[h]);
@@ -189,11 +144,6 @@ final class Vectors {
         FloatVector m = ab.add(ab.rearrange(PARTNER[h])).blend(cd.add(cd.rearrange(PARTNER[h])), UPPER[h]);
         for (h /= 2; h > 0; h /= 2) m = m.add(m.rearrange(PARTNER[h]));
         m.intoArray(t, off);
-    }
-
-    /** {@link #sum(FloatVector, float[])} with its own scratch (for code that sums rarely). */
-    static float sum(FloatVector v) {
-        return sum(v, new float[L]);
     }
 
     // exp by range reduction, x = n ln2 + r with |r| <= ln2 / 2, and Cephes' expf polynomial for e^r.
@@ -207,9 +157,9 @@ final class Vectors {
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
             P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
-    /** e^x per lane (relative error ~1e-7; 0 below -87.33, +inf above 88.37). */
-    static FloatVector exp(FloatVector x) {
-        x = exact(x);
+    /** e^x for the {@code L} floats at {@code a[off..]}, in place (relative error ~1e-7; 0 below -87.33, +inf above 88.37). */
+    static void expAt(float[] a, int off) {
+        FloatVector x = FV.cast(FloatVector.fromArray(F, a, off));
         FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
         FloatVector t = c.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
         FloatVector n = t.sub(ROUND);
@@ -221,13 +171,13 @@ final class Vectors {
         p = p.fma(r, FloatVector.broadcast(F, P4));
         p = p.fma(r, FloatVector.broadcast(F, P5));
         FloatVector y = p.mul(r).fma(r, r.add(1f));
-        FloatVector scale = vfloats(vbits(t).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23));
+        FloatVector scale = FV.cast(IV.cast(IV.cast(FV.cast(t).reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats());
         y = y.mul(scale);
         y = y.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
-        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+        y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX)).intoArray(a, off);
     }
 
-    /** e^x with exactly {@link #exp(FloatVector)}'s operations. */
+    /** e^x with exactly {@link #expAt}'s operations. */
     static float exp(float x) {
         if (x < EXP_MIN) return 0f;
         if (x > EXP_MAX) return Float.POSITIVE_INFINITY;

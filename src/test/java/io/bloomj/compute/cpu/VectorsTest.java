@@ -7,7 +7,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The lane sums every GEMV output goes through: four at once must be the one-at-a-time bits. */
+/** The lane sums every GEMV output goes through: four at once, and in registers, must be the one-at-a-time bits. */
 class VectorsTest {
     @Test
     void fourSumsAtOnceAreEachSumsBits() {
@@ -28,8 +28,20 @@ class VectorsTest {
             Vectors.sum4At(t, 3);
             int[] lane = {0, l / 2, l / 4, 3 * l / 4};
             for (int j = 0; j < 4; j++) {
-                assertEquals(Float.floatToIntBits(Vectors.sum(v[j], tmp)), Float.floatToIntBits(t[3 + lane[j]]), "vector " + j + " of trial " + trial);
+                float viaMemory = Vectors.sum(v[j], tmp);
+                assertEquals(Float.floatToIntBits(viaMemory), Float.floatToIntBits(t[3 + lane[j]]), "vector " + j + " of trial " + trial);
+                // the register tree (no scratch) must give the same bits as the tree through memory
+                assertEquals(Float.floatToIntBits(viaMemory), Float.floatToIntBits(inRegisters(v[j])), "registers, vector " + j + " of trial " + trial);
             }
         }
+    }
+
+    /** The tree the kernels write out after their loops (LayerNormKernel, MatmulKernel, AlibiAttentionKernel). */
+    private static float inRegisters(FloatVector acc) {
+        if (Vectors.L >= 16) acc = acc.add(acc.rearrange(Vectors.PARTNER[8]));
+        if (Vectors.L >= 8) acc = acc.add(acc.rearrange(Vectors.PARTNER[4]));
+        acc = acc.add(acc.rearrange(Vectors.PARTNER[2]));
+        acc = acc.add(acc.rearrange(Vectors.PARTNER[1]));
+        return acc.lane(0);
     }
 }
