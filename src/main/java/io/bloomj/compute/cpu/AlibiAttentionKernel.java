@@ -8,7 +8,6 @@ import jdk.incubator.vector.VectorOperators;
 import static io.bloomj.compute.cpu.Vectors.F;
 import static io.bloomj.compute.cpu.Vectors.L;
 import static io.bloomj.compute.cpu.Vectors.FV;
-import static io.bloomj.compute.cpu.Vectors.PARTNER;
 
 /**
  * Causal ALiBi attention for one (head, query) pair. Keys are cached transposed,
@@ -32,9 +31,9 @@ final class AlibiAttentionKernel {
     /** Query rows attended together: each key and value vector loaded serves this many rows. */
     static final int ROWS = 4;
 
-    /** Scratch floats for contexts of up to {@code maxContext} positions: the rows' scores, then their queries. */
+    /** Scratch floats for contexts of up to {@code maxContext} positions: the rows' scores, then their queries, then L floats for lane sums. */
     static int scratchFloats(long maxContext, int headDim) {
-        return (int) Math.min(Integer.MAX_VALUE / 8, ROWS * (maxContext + ROWS) + (long) ROWS * headDim);
+        return (int) Math.min(Integer.MAX_VALUE / 8, ROWS * (maxContext + ROWS) + (long) ROWS * headDim + L);
     }
 
     /**
@@ -84,7 +83,7 @@ final class AlibiAttentionKernel {
             int len = len0 + i;
             int base = i * maxLen;
             float max = scaleAddBiasAndMax(scores, base, len, scale, slope);
-            float inv = 1f / expAndSum(scores, base, len, max);
+            float inv = 1f / expAndSum(scores, base, len, max, qs + ROWS * headDim);
             for (int j = 0; j < len; j++) scores[base + j] *= inv;
             weighted(scores, base, len, vCache, step, slot, h, heads, blockSize, headDim, out, outOff + i * outStride);
         }
@@ -225,7 +224,8 @@ final class AlibiAttentionKernel {
         return max;
     }
 
-    private static float expAndSum(float[] s, int base, int len, float max) {
+    /** e^(s[j] - max) in place over the row; returns their sum. {@code s[tmp..]} holds L floats of scratch. */
+    private static float expAndSum(float[] s, int base, int len, float max, int tmp) {
         int j = 0;
         float sum = 0;
         if (Vectors.ENABLED) {
@@ -237,12 +237,9 @@ final class AlibiAttentionKernel {
             }
             FloatVector acc = FV.cast(FloatVector.zero(F));
             for (int i = 0; i < bound; i += L) acc = acc.add(FV.cast(FloatVector.fromArray(F, s, base + i)));
-            // Vectors.sumAt's tree in registers, unrolled (constant shuffles; L is a constant, so C2 folds the tests)
-            if (L >= 16) acc = acc.add(acc.rearrange(PARTNER[8]));
-            if (L >= 8) acc = acc.add(acc.rearrange(PARTNER[4]));
-            acc = acc.add(acc.rearrange(PARTNER[2]));
-            acc = acc.add(acc.rearrange(PARTNER[1]));
-            sum = acc.lane(0);
+            // lanes through memory, summed in Vectors.sumAt's order (a shuffle tree in registers was boxed in some JVMs)
+            acc.intoArray(s, tmp);
+            sum = Vectors.sumAt(s, tmp);
         }
         for (; j < len; j++) {
             s[base + j] = Vectors.exp(s[base + j] - max);

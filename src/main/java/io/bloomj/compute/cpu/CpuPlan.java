@@ -86,7 +86,7 @@ final class CpuPlan implements ExecutionPlan {
             scratchFloats = Math.max(scratchFloats, scratchNeed(op, decodeRows));
             tasks.add(compile(op));
         }
-        scratch = new float[team.size()][Math.max(scratchFloats, Vectors.L)];   // GELU's exp goes through L floats
+        scratch = new float[team.size()][Math.max(scratchFloats, Vectors.L)];   // GELU's exp and layer norm's lane sums go through L floats
     }
 
     /** Weight bytes an op reads per step (matrices once per step whatever the row count). */
@@ -138,7 +138,7 @@ final class CpuPlan implements ExecutionPlan {
         int cols = n.in().cols();
         float eps = n.eps();
         ThreadTeam.ContextTask<Step> rows = (step, s, e, w) -> {
-            for (int r = s; r < e; r++) LayerNormKernel.row(in, r * cols, cols, gamma, beta, eps, out, r * cols);
+            for (int r = s; r < e; r++) LayerNormKernel.row(in, r * cols, cols, gamma, beta, eps, out, r * cols, scratch[w]);
         };
         return step -> team.parallelFor(step.rows(), 1, step, rows);
     }
