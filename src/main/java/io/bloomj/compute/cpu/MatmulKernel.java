@@ -344,29 +344,10 @@ final class MatmulKernel {
      */
     private static void dot4Bf16(MemorySegment w, long off, long o1, long o2, long o3, float[] xp, int xpOff, float[] x, int xOff,
                                  int k, float[] y, int y0, int y1, int y2, int y3, float[] t, int tOff) {
-        FloatVector a0 = FV.cast(FloatVector.zero(F)), a1 = FV.cast(FloatVector.zero(F)), a2 = FV.cast(FloatVector.zero(F)), a3 = FV.cast(FloatVector.zero(F));
         int blocks = k - k % (2 * L);
-        for (int i = 0; i < blocks; i += 2 * L) {
-            FloatVector xe = FV.cast(FloatVector.fromArray(F, xp, xpOff + i));
-            FloatVector xo = FV.cast(FloatVector.fromArray(F, xp, xpOff + i + L));
-            long b = 2L * i;
-            IntVector p0 = IV.cast(IntVector.fromMemorySegment(I, w, off + b, LE));
-            a0 = FV.cast(IV.cast(p0.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
-                    .fma(xe, FV.cast(IV.cast(p0.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a0));
-            IntVector p1 = IV.cast(IntVector.fromMemorySegment(I, w, o1 + b, LE));
-            a1 = FV.cast(IV.cast(p1.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
-                    .fma(xe, FV.cast(IV.cast(p1.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a1));
-            IntVector p2 = IV.cast(IntVector.fromMemorySegment(I, w, o2 + b, LE));
-            a2 = FV.cast(IV.cast(p2.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
-                    .fma(xe, FV.cast(IV.cast(p2.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a2));
-            IntVector p3 = IV.cast(IntVector.fromMemorySegment(I, w, o3 + b, LE));
-            a3 = FV.cast(IV.cast(p3.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats())
-                    .fma(xe, FV.cast(IV.cast(p3.and(HIGH_HALF)).reinterpretAsFloats()).fma(xo, a3));
-        }
-        a0.intoArray(t, tOff);
-        a1.intoArray(t, tOff + L);
-        a2.intoArray(t, tOff + 2 * L);
-        a3.intoArray(t, tOff + 3 * L);
+        // the four accumulators start at zero in t and go through chunk4Bf16's loop (the same fma chain)
+        java.util.Arrays.fill(t, tOff, tOff + 4 * L, 0f);
+        chunk4Bf16(w, off, o1, o2, o3, xp, xpOff, 0, blocks, t, tOff);
         Vectors.sum4At(t, tOff);
         float s0 = t[tOff], s1 = t[tOff + L / 2], s2 = t[tOff + L / 4], s3 = t[tOff + 3 * L / 4];
         for (int i = blocks; i < k; i++) {

@@ -77,20 +77,12 @@ final class Vectors {
     }
 
     /**
-     * The sum of the lanes in a fixed order (a tree: lane i plus lane i + L/2, then the same on the
-     * halves, ...), the same whether C2, C1 or the interpreter runs it. {@code reduceLanes(ADD)}
-     * leaves the order to the implementation, and the interpreter's differs from C2's in the last
-     * bit, so a row's result would depend on how warm the JIT was when it ran: batched and unbatched
-     * sequences must agree bit for bit.
-     *
-     * @param tmp at least {@link #L} floats of scratch
+     * The sum of the {@code L} floats at {@code a[off..]} (which it overwrites) in a fixed order (a
+     * tree: lane i plus lane i + L/2, then the same on the halves, ...), the same whether C2, C1 or
+     * the interpreter runs it. {@code reduceLanes(ADD)} leaves the order to the implementation, and
+     * the interpreter's differs from C2's in the last bit, so a row's result would depend on how warm
+     * the JIT was when it ran: batched and unbatched sequences must agree bit for bit.
      */
-    static float sum(FloatVector v, float[] tmp) {
-        FV.cast(v).intoArray(tmp, 0);
-        return sumAt(tmp, 0);
-    }
-
-    /** {@link #sum}'s order over {@code L} floats at {@code a[off..]} (which it overwrites). */
     static float sumAt(float[] a, int off) {
         for (int h = L / 2; h > 0; h /= 2) {
             for (int i = 0; i < h; i++) a[off + i] += a[off + i + h];
@@ -124,8 +116,8 @@ final class Vectors {
     }
 
     /**
-     * The four {@link #sum}s of the vectors at {@code t[off]}, {@code t[off + L]}, {@code t[off + 2L]}
-     * and {@code t[off + 3L]}, each in exactly {@code sum}'s order (its tree, pair by pair: the same
+     * The four {@link #sumAt}s of the vectors at {@code t[off]}, {@code t[off + L]}, {@code t[off + 2L]}
+     * and {@code t[off + 3L]}, each in exactly {@code sumAt}'s order (its tree, pair by pair: the same
      * bits), written back to {@code t}: the first's at {@code t[off]}, the third's at
      * {@code t[off + L/4]}, the second's at {@code t[off + L/2]}, the fourth's at {@code t[off + 3L/4]}.
      * Each step adds every lane to its partner in the tree and, in the first two, packs two
